@@ -1,0 +1,64 @@
+//! The on-request hook of the real ip-filter component with a 100-entry
+//! allow-list, against the same rules compiled natively, in one run so the
+//! ratio holds on a noisy machine.
+//!
+//! Run: `cargo bench -p exthost-runtime --bench on_request`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use exthost_runtime::types::{HttpRequest, RequestDecision};
+use exthost_runtime::{ExtensionConfig, HookContext, Runtime, RuntimeConfig};
+use std::hint::black_box;
+
+/// 100 entries: 50 IPv4 /24s and 50 IPv6 /48s; the probe matches the last IPv4 one.
+fn allow_list() -> String {
+    let v4 = (0..50).map(|i| format!("10.{i}.0.0/24"));
+    let v6 = (0..50).map(|i| format!("2001:db8:{i:x}::/48"));
+    v4.chain(v6).collect::<Vec<_>>().join("\n")
+}
+
+fn bench(c: &mut Criterion) {
+    let settings = serde_json::json!({ "whitelisted_ips": allow_list() }).to_string();
+    let request = HttpRequest {
+        method: "GET".into(),
+        path: "/api/v1/threads".into(),
+        query: "page=2".into(),
+        headers: vec![
+            ("host".into(), "acme.example".into()),
+            ("user-agent".into(), "Mozilla/5.0 (X11; Linux x86_64)".into()),
+            ("accept".into(), "application/json".into()),
+        ],
+        peer_addr: "10.49.0.77".into(),
+        body: vec![],
+        session_user: None,
+    };
+
+    let runtime = Runtime::new(RuntimeConfig::default()).expect("runtime");
+    let bytes = std::fs::read(exthost_artifacts::builtin::IP_FILTER).expect("ip-filter built");
+    let component = runtime.install(&bytes).expect("install");
+    let ext = runtime
+        .enable(component, ExtensionConfig::new("bench", settings.clone()))
+        .expect("enable");
+    let ctx = HookContext {
+        tenant: "default".into(),
+        now: 0,
+        request_id: "bench".into(),
+        base_url: String::new(),
+    };
+    assert_eq!(ext.on_request(&ctx, &request).unwrap(), RequestDecision::Continue);
+
+    let native = ip_filter::Filter::from_config(&settings).expect("native filter");
+    let headers = || request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    assert!(native.check(&request.peer_addr, headers()).is_ok());
+
+    let mut group = c.benchmark_group("ip-filter on-request, 100 entries");
+    group.bench_function("wasm component", |b| {
+        b.iter(|| black_box(ext.on_request(black_box(&ctx), black_box(&request)).unwrap()))
+    });
+    group.bench_function("native", |b| {
+        b.iter(|| black_box(native.check(black_box(&request.peer_addr), headers()).is_ok()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,17 @@
+//! Host-side bindings of `wit/`, generated for the `full` world so the host can
+//! serve any component whose imports and exports are a subset of it. Generated
+//! code stays private; the types embedders need are re-exported by name from
+//! the crate root.
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "full",
+    additional_derives: [PartialEq],
+    imports: {
+        // The log import refuses oversized messages with a trap.
+        "exthost:plugin/log.log": trappable,
+    },
+});
+
+pub use exports::exthost::plugin::{metadata, on_login, on_message, on_purge_tick, on_request};
+pub use exthost::plugin::types;

@@ -1,0 +1,116 @@
+//! The `data` import: typed, batched purge operations, for the purge extension.
+//! The runtime checks the grant and bounds batch sizes; the embedder runs each
+//! batch in one transaction scoped to the tenant.
+
+use super::{CallScope, HostState};
+use crate::bindings::exthost::plugin::data::{Deleted, Host};
+use crate::bindings::types::{HostError, Timestamp};
+
+const MAX_BATCH: u32 = 10_000;
+
+/// The embedder's purge operations (see `wit/imports.wit`, interface `data`).
+pub trait DataStore: Send + Sync {
+    fn find_idle_threads(
+        &self,
+        scope: &CallScope,
+        channels: &[String],
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<String>, HostError>;
+    fn delete_threads(&self, scope: &CallScope, thread_ids: &[String], dry_run: bool) -> Result<Deleted, HostError>;
+    fn delete_events_before(
+        &self,
+        scope: &CallScope,
+        cutoff: Timestamp,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64, HostError>;
+    fn delete_orphan_identities(
+        &self,
+        scope: &CallScope,
+        channels: &[String],
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<(u64, u64), HostError>;
+    fn delete_stats_before(
+        &self,
+        scope: &CallScope,
+        channels: &[String],
+        cutoff: Timestamp,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64, HostError>;
+    fn delete_agent_activities_before(
+        &self,
+        scope: &CallScope,
+        cutoff: Timestamp,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64, HostError>;
+}
+
+impl HostState {
+    fn data(&self, batch: usize) -> Result<&dyn DataStore, HostError> {
+        let store = match (&self.services.data, self.grants.data) {
+            (Some(store), true) => store.as_ref(),
+            _ => return Err(HostError::Denied("the data capability is not granted".into())),
+        };
+        if batch > MAX_BATCH as usize {
+            return Err(HostError::Invalid(format!("batches are at most {MAX_BATCH} rows")));
+        }
+        Ok(store)
+    }
+}
+
+impl Host for HostState {
+    fn find_idle_threads(
+        &mut self,
+        channels: Vec<String>,
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<String>, HostError> {
+        self.data(limit as usize)?
+            .find_idle_threads(&self.scope, &channels, cutoff, limit)
+    }
+
+    fn delete_threads(&mut self, thread_ids: Vec<String>, dry_run: bool) -> Result<Deleted, HostError> {
+        self.data(thread_ids.len())?
+            .delete_threads(&self.scope, &thread_ids, dry_run)
+    }
+
+    fn delete_events_before(&mut self, cutoff: Timestamp, limit: u32, dry_run: bool) -> Result<u64, HostError> {
+        self.data(limit as usize)?
+            .delete_events_before(&self.scope, cutoff, limit, dry_run)
+    }
+
+    fn delete_orphan_identities(
+        &mut self,
+        channels: Vec<String>,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<(u64, u64), HostError> {
+        self.data(limit as usize)?
+            .delete_orphan_identities(&self.scope, &channels, limit, dry_run)
+    }
+
+    fn delete_stats_before(
+        &mut self,
+        channels: Vec<String>,
+        cutoff: Timestamp,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64, HostError> {
+        self.data(limit as usize)?
+            .delete_stats_before(&self.scope, &channels, cutoff, limit, dry_run)
+    }
+
+    fn delete_agent_activities_before(
+        &mut self,
+        cutoff: Timestamp,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64, HostError> {
+        self.data(limit as usize)?
+            .delete_agent_activities_before(&self.scope, cutoff, limit, dry_run)
+    }
+}
