@@ -1,0 +1,271 @@
+//! The platform's storage: one `Store` over either a SQLite file (the default: embedded,
+//! nothing to install) or a PostgreSQL database (several nodes sharing state). Both go
+//! through sqlx's `Any` driver, so every query and the one migration set are written
+//! once in portable SQL and run unchanged on either backend; the tests run each
+//! behaviour against both. Each submodule adds the typed queries of one part of the
+//! data model as `impl Store` blocks, and every query takes the tenant explicitly.
+
+mod codec;
+mod community;
+mod components;
+mod error;
+mod events;
+mod extensions;
+mod interventions;
+mod kv;
+mod messages;
+mod migrate;
+mod sessions;
+mod stats;
+mod users;
+
+#[cfg(test)]
+mod testing;
+
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{AnyPool, Connection, Executor, SqliteConnection};
+
+pub use community::{Channel, Community, Identity, IdentityGroup};
+pub use components::{Component, ComponentMeta, SHARED_TENANT};
+pub use error::{Result, StoreError};
+pub use events::Event;
+pub use extensions::{Extension, NewExtension};
+pub use interventions::{Intervention, InterventionComment};
+pub use messages::{Author, Message, Moderation, NewMessage, Thread};
+pub use sessions::Session;
+pub use stats::{AgentActivity, Stat};
+pub use users::{Role, User};
+
+/// Which database a `Store` talks to; callers need it only for backend-only features
+/// (LISTEN/NOTIFY, advisory locks), never to pick a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database: cheap to clone, safe to share between tasks.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database named by `url` and brings its schema up to date.
+    ///
+    /// `postgres://…` (or `postgresql://…`) opens PostgreSQL. `sqlite:…` opens SQLite
+    /// as the URL says (`sqlite://data/exthost.db?mode=rwc` creates a missing file);
+    /// anything else is a file path, created if missing. SQLite files are put in WAL
+    /// mode so readers never wait for the writer, and foreign keys are enforced.
+    pub async fn open(url: &str) -> Result<Store> {
+        // The Any driver needs the concrete drivers registered once per process.
+        sqlx::any::install_default_drivers();
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url).await?
+        } else {
+            Self::open_sqlite(url).await?
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn open_postgres(url: &str) -> Result<Store> {
+        let options = AnyConnectOptions::from_str(url).map_err(|e| invalid_url(url, e))?;
+        let pool = AnyPoolOptions::new().connect_with(options).await?;
+        Ok(Store {
+            pool,
+            backend: Backend::Postgres,
+        })
+    }
+
+    async fn open_sqlite(url: &str) -> Result<Store> {
+        // The Any driver takes only a URL, and hands the SQLite driver back everything
+        // after `sqlite:` as the file name and its parameters.
+        let (any_url, in_memory) = match url.strip_prefix("sqlite:") {
+            Some(rest) if rest.trim_start_matches("//").starts_with(":memory:") => {
+                // `:memory:` would give each pooled connection a database of its own;
+                // one named shared-cache database is seen by all of them.
+                let name = format!("file:exthost-memory-{}", new_id());
+                (format!("sqlite:{name}?mode=memory&cache=shared"), true)
+            }
+            Some(_) => (url.to_owned(), url.contains("mode=memory")),
+            None => (format!("sqlite:{}?mode=rwc", encode_path(url)), false),
+        };
+
+        // A URL cannot ask for WAL. WAL is a property of the file, though, so one direct
+        // connection sets it (creating the file if needed) and every pooled connection
+        // opened afterwards inherits it.
+        if !in_memory {
+            let direct = SqliteConnectOptions::from_str(&any_url)
+                .map_err(|e| invalid_url(url, e))?
+                .journal_mode(SqliteJournalMode::Wal);
+            SqliteConnection::connect_with(&direct).await?.close().await?;
+        }
+
+        let options = AnyConnectOptions::from_str(&any_url).map_err(|e| invalid_url(url, e))?;
+        let mut pool = AnyPoolOptions::new().after_connect(|conn, _| {
+            Box::pin(async move {
+                // With WAL, NORMAL loses at most the last commits on power loss and never
+                // corrupts; FULL would fsync on every commit.
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                Ok(())
+            })
+        });
+        if in_memory {
+            // An in-memory database lives only as long as some connection to it does.
+            pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
+        }
+        Ok(Store {
+            pool: pool.connect_with(options).await?,
+            backend: Backend::Sqlite,
+        })
+    }
+
+    /// Applies the migrations not yet applied. `open` already calls it; running it
+    /// again is harmless.
+    pub async fn migrate(&self) -> Result<()> {
+        migrate::migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Waits for every connection to be returned and closes them.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn invalid_url(url: &str, e: sqlx::Error) -> StoreError {
+    StoreError::InvalidUrl {
+        url: redact_password(url),
+        reason: e.to_string(),
+    }
+}
+
+/// Percent-encodes a file path for a `sqlite:` URL, which the SQLite driver decodes
+/// again; only characters that can never confuse a URL parser are kept as they are.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// URLs end up in error messages and logs; their password must not.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// The current time as the schema stores it: unix milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A fresh random id for any row.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_only_the_password() {
+        assert_eq!(
+            redact_password("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_password("data/x.db"), "data/x.db");
+    }
+
+    #[tokio::test]
+    async fn a_path_creates_a_wal_file_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub.db");
+        let path = path.to_str().unwrap();
+        let store = Store::open(path).await.unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(fk, 1);
+        store.close().await;
+        // Reopening runs the migrations again, which must find nothing to do.
+        let again = Store::open(&format!("sqlite://{path}?mode=rwc")).await.unwrap();
+        again.close().await;
+    }
+
+    #[tokio::test]
+    async fn odd_file_names_survive_the_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("we?ird #name:50%.db");
+        let store = Store::open(path.to_str().unwrap()).await.unwrap();
+        store.close().await;
+        assert!(path.exists());
+    }
+
+    #[tokio::test]
+    async fn in_memory_sqlite_keeps_its_schema_across_connections() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        let mut conns = Vec::new();
+        for _ in 0..3 {
+            conns.push(store.pool.acquire().await.unwrap());
+        }
+        for conn in &mut conns {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM extension")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(n, 0);
+        }
+    }
+
+    async fn migrating_again_is_harmless(store: Store) {
+        store.migrate().await.unwrap();
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(applied, 1);
+    }
+
+    testing::both_backends!(migrating_again_is_harmless);
+
+    #[tokio::test]
+    async fn a_bad_url_is_an_invalid_url_error() {
+        let err = Store::open("sqlite://x.db?bogus=1").await.unwrap_err();
+        assert!(matches!(err, StoreError::InvalidUrl { .. }), "{err:?}");
+    }
+}
