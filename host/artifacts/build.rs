@@ -99,6 +99,16 @@ fn build(root: &Path, target_dir: &Path, ws: &Workspace, module: &str) -> String
         code += &format!("        ({package:?}, {:?}),\n", path.display().to_string());
     }
     code += "    ];\n";
+    code += "    /// (package name, the component's bytes, embedded at build time)\n";
+    code += "    pub static EMBEDDED: &[(&str, &[u8])] = &[\n";
+    for package in ws.packages {
+        let path = component_path(target_dir, package);
+        code += &format!(
+            "        ({package:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        );
+    }
+    code += "    ];\n";
     for package in ws.packages {
         let path = component_path(target_dir, package);
         let name = package.to_uppercase().replace('-', "_");

@@ -1,5 +1,89 @@
-// The server is not written yet; until it is, the store has no caller outside its tests.
-#[allow(dead_code, unused_imports)]
-mod store;
+//! The `exthost` command: `exthost serve` runs the platform.
 
-fn main() {}
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use exthost::config::Config;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "exthost",
+    version,
+    about = "A WebAssembly extension host for a customer-engagement platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform (admin API, request pipeline, built-in extensions).
+    Serve {
+        /// A TOML config file; EXTHOST_* environment variables override it.
+        #[arg(long, env = "EXTHOST_CONFIG")]
+        config: Option<PathBuf>,
+    },
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if std::env::var("EXTHOST_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing open requests");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config } => {
+            let config = Config::load(config.as_deref())?;
+            let running = exthost::server::start(config, shutdown_signal())
+                .await
+                .context("exthost could not start")?;
+            if let Some(first) = &running.first_start {
+                println!("First start: created the admin account.");
+                println!("  email:    {}", first.email);
+                println!(
+                    "  password: {}  (shown once; change it after logging in)",
+                    first.password
+                );
+                if let Some(token) = &first.token {
+                    println!("  API token: {token}  (shown once)");
+                    println!(
+                        "  try: curl -H 'Authorization: Bearer {token}' http://{}/api/v1/extensions",
+                        running.addr
+                    );
+                }
+            }
+            tracing::info!(addr = %running.addr, "exthost is serving");
+            running.wait().await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! The admin API under `/api/v1`: JSON in and out, admin authentication on
+//! every route but the OpenAPI document, one error shape. Each module exports
+//! its own `router()`.
+
+pub mod auth;
+pub mod error;
+mod events;
+mod extensions;
+mod json;
+mod openapi;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use std::sync::Arc;
+
+pub fn router(max_upload_bytes: usize) -> Router<Arc<AppState>> {
+    Router::new()
+        .merge(extensions::router())
+        .merge(events::router())
+        .merge(openapi::router())
+        .layer(DefaultBodyLimit::max(max_upload_bytes))
+}

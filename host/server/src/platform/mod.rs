@@ -1,0 +1,8 @@
+//! The platform's side of extensions: the registry that keeps the runtime's
+//! installed components and enabled extensions in step with the database, and
+//! the settings rules (JSON Schema, secrets) applied before anything is saved.
+
+pub mod registry;
+pub mod settings;
+
+pub use registry::{EnabledView, Registry, RegistryError};

@@ -1,0 +1,140 @@
+//! Settings as the admin sends them, checked and split before they are saved:
+//! the JSON Schema of the extension's manifest is applied first (types, unknown
+//! fields), then the extension's own `validate-config`; fields the schema marks
+//! `writeOnly` are secrets, split off to be encrypted, and merged back only to
+//! hand the extension its full settings.
+
+use exthost_runtime::{FieldError, Manifest};
+use serde_json::{Map, Value};
+
+/// Check `settings` against the manifest's JSON Schema; every problem by field.
+pub fn check_schema(manifest: &Manifest, settings: &Value) -> Result<(), Vec<FieldError>> {
+    let validator = match jsonschema::validator_for(&manifest.config_schema) {
+        Ok(v) => v,
+        // The schema was checked at install; a schema the validator cannot use
+        // leaves the extension's own validate-config as the only check.
+        Err(_) => return Ok(()),
+    };
+    let errors: Vec<FieldError> = validator
+        .iter_errors(settings)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            let field = path.trim_start_matches('/').split('/').next().unwrap_or("").to_string();
+            FieldError {
+                field: field_or_unexpected(field, &e.to_string(), settings),
+                message: e.to_string(),
+            }
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// An "additional property" error is reported at the object; name the property instead.
+fn field_or_unexpected(field: String, message: &str, settings: &Value) -> String {
+    if !field.is_empty() {
+        return field;
+    }
+    settings
+        .as_object()
+        .and_then(|o| o.keys().find(|k| message.contains(&format!("'{k}'"))).cloned())
+        .unwrap_or_default()
+}
+
+/// Settings split into what is stored in clear and the secrets.
+#[derive(Debug, Default, PartialEq)]
+pub struct Split {
+    pub public: Map<String, Value>,
+    pub secrets: Map<String, Value>,
+}
+
+/// Split `settings` by the manifest's secret fields.
+pub fn split(manifest: &Manifest, settings: Map<String, Value>) -> Split {
+    let secret_fields = manifest.secret_fields();
+    let mut out = Split::default();
+    for (k, v) in settings {
+        if secret_fields.contains(&k) {
+            out.secrets.insert(k, v);
+        } else {
+            out.public.insert(k, v);
+        }
+    }
+    out
+}
+
+/// An edit's secrets: a secret the edit omits (or sends as null) keeps its
+/// stored value; one sent as an empty string is cleared.
+pub fn merge_secrets(stored: Map<String, Value>, edit: Map<String, Value>) -> Map<String, Value> {
+    let mut merged = stored;
+    for (k, v) in edit {
+        match v {
+            Value::Null => {}
+            Value::String(s) if s.is_empty() => {
+                merged.remove(&k);
+            }
+            v => {
+                merged.insert(k, v);
+            }
+        }
+    }
+    merged
+}
+
+/// Which secret fields hold a value: what the API shows instead of the values.
+pub fn secrets_set(manifest: &Manifest, secrets: &Map<String, Value>) -> Map<String, Value> {
+    manifest
+        .secret_fields()
+        .into_iter()
+        .map(|f| (f.clone(), Value::Bool(secrets.contains_key(&f))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "x".into(),
+            version: "1".into(),
+            title: "X".into(),
+            description: String::new(),
+            config_schema: json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "url": {"type": "string"},
+                    "secret": {"type": "string", "writeOnly": true},
+                    "days": {"type": "integer"}
+                }
+            }),
+            capabilities: vec![],
+        }
+    }
+
+    #[test]
+    fn schema_errors_name_fields() {
+        let errs = check_schema(&manifest(), &json!({"days": "ten", "colour": 1})).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"days"), "{errs:?}");
+        assert!(fields.contains(&"colour"), "{errs:?}");
+        assert!(check_schema(&manifest(), &json!({"days": 3})).is_ok());
+    }
+
+    #[test]
+    fn secrets_split_and_merge() {
+        let s = split(
+            &manifest(),
+            json!({"url": "u", "secret": "s"}).as_object().unwrap().clone(),
+        );
+        assert_eq!(Value::Object(s.public), json!({"url": "u"}));
+        let kept = merge_secrets(s.secrets.clone(), Map::new());
+        assert_eq!(Value::Object(kept.clone()), json!({"secret": "s"}));
+        let cleared = merge_secrets(kept, json!({"secret": ""}).as_object().unwrap().clone());
+        assert!(cleared.is_empty());
+        assert_eq!(
+            Value::Object(secrets_set(&manifest(), &s.secrets)),
+            json!({"secret": true})
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Composition: configuration → store → runtime → registry → router, and the
+//! listener with graceful shutdown. `app()` is the whole platform as a
+//! `Router`, so tests can drive it with or without a socket.
+
+use crate::api;
+use crate::bootstrap::{self, BootstrapError, FirstStart};
+use crate::config::Config;
+use crate::pipeline;
+use crate::platform::{Registry, RegistryError};
+use crate::secrets::{SecretBox, SecretError};
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use exthost_runtime::{HostServices, Observer, Runtime, RuntimeConfig, RuntimeError};
+use serde_json::json;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("secret key: {0}")]
+    Secret(#[from] SecretError),
+    #[error("extension runtime: {0}")]
+    Runtime(#[from] RuntimeError),
+    #[error("extensions: {0}")]
+    Registry(#[from] RegistryError),
+    #[error("first start: {0}")]
+    Bootstrap(#[from] BootstrapError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+}
+
+/// Quarantines become audit events, written by a task (the runtime's callback is sync).
+struct AuditQuarantine(mpsc::UnboundedSender<(String, String)>);
+
+impl Observer for AuditQuarantine {
+    fn quarantined(&self, extension_id: &str, reason: &str) {
+        let _ = self.0.send((extension_id.to_string(), reason.to_string()));
+    }
+}
+
+/// Open everything the platform needs; returns the state and, on a first start, the admin credentials.
+pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let store = Store::open(&config.database_url()).await?;
+    let secrets = SecretBox::from_config(config.secret_key.as_deref(), &config.data_dir)?;
+    let (tx, mut quarantines) = mpsc::unbounded_channel();
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: Some(config.data_dir.join("cache")),
+        max_component_bytes: config.max_upload_bytes,
+        default_limits: config.limits(),
+        services: HostServices {
+            observer: Arc::new(AuditQuarantine(tx)),
+            ..HostServices::default()
+        },
+        ..RuntimeConfig::default()
+    })?;
+    let registry = Registry::open(runtime, store.clone(), secrets, config.tenant.clone(), config.limits()).await?;
+    let first = bootstrap::ensure_admin(&store, &config.tenant, config.admin_token.as_deref()).await?;
+    let state = Arc::new(AppState {
+        config,
+        store,
+        registry,
+    });
+    let weak = Arc::downgrade(&state);
+    tokio::spawn(async move {
+        while let Some((id, reason)) = quarantines.recv().await {
+            let Some(state) = weak.upgrade() else { break };
+            let payload = json!({ "id": id, "reason": reason });
+            if let Err(e) = state.registry.audit("extension.quarantined", None, payload).await {
+                tracing::error!(error = %e, "could not record a quarantine");
+            }
+        }
+    });
+    Ok((state, first))
+}
+
+/// The whole platform as a router: the pipeline wraps every route and the fallback.
+pub fn app(state: Arc<AppState>) -> Router {
+    let api = api::router(state.config.max_upload_bytes);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api)
+        .fallback(|| async {
+            let body = json!({ "error": { "code": "not_found", "message": "no such route" } });
+            (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pipeline::on_request,
+        ))
+        .with_state(state)
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    pub first_start: Option<FirstStart>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Wait until the server stops (after the shutdown signal, open requests finished).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Bind `config.listen` and serve until `shutdown` resolves.
+pub async fn start(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Running, StartError> {
+    let listen = config.listen;
+    let (state, first_start) = build(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| StartError::Bind { addr: listen, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr: listen, source })?;
+    let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(shutdown).await });
+    Ok(Running {
+        addr,
+        state,
+        first_start,
+        task,
+    })
+}
