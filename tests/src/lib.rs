@@ -1,8 +1,7 @@
 //! Helpers shared by the end-to-end tests: a runtime per test binary, the real
 //! components built from source, and builders for requests and contexts.
 
-use exthost_runtime::types::HttpRequest;
-use exthost_runtime::{HookContext, InstalledComponent, Runtime, RuntimeConfig};
+use exthost_runtime::{HookContext, HttpRequest, InstalledComponent, Runtime, RuntimeConfig};
 use std::sync::{Arc, OnceLock};
 
 /// One runtime per test binary, with its compile cache in a temporary directory.
@@ -48,8 +47,8 @@ pub fn hostile() -> Arc<InstalledComponent> {
 }
 
 /// A GET request from `peer` with these headers.
-pub fn request(path: &str, peer: &str, headers: &[(&str, &str)]) -> HttpRequest {
-    HttpRequest {
+pub fn request(path: &str, peer: &str, headers: &[(&str, &str)]) -> Arc<HttpRequest> {
+    Arc::new(HttpRequest {
         method: "GET".into(),
         path: path.into(),
         query: String::new(),
@@ -57,14 +56,12 @@ pub fn request(path: &str, peer: &str, headers: &[(&str, &str)]) -> HttpRequest 
         peer_addr: peer.into(),
         body: Vec::new(),
         session_user: None,
-    }
+    })
 }
 
 pub fn ctx() -> HookContext {
     HookContext {
-        tenant: "default".into(),
         now: 1_700_000_000_000,
         request_id: "test".into(),
-        base_url: "http://localhost".into(),
     }
 }

@@ -4,9 +4,9 @@
 //!
 //! Run: `cargo run -p exthost-runtime --example embed`
 
-use exthost_runtime::types::{HttpRequest, RequestDecision};
+use exthost_runtime::types::RequestDecision;
 use exthost_runtime::{
-    CallScope, ExtensionConfig, HookContext, HostServices, LogLevel, LogSink, Runtime, RuntimeConfig,
+    CallScope, ExtensionConfig, HookContext, HostServices, HttpRequest, LogLevel, LogSink, Runtime, RuntimeConfig,
 };
 use std::sync::Arc;
 
@@ -40,24 +40,23 @@ fn main() -> anyhow::Result<()> {
     );
 
     let settings = r#"{"whitelisted_ips": "10.0.0.0/8\n2001:db8::/32"}"#;
-    let filter = runtime.enable(component, ExtensionConfig::new("office-only", settings))?;
+    let config = ExtensionConfig {
+        tenant: "acme".into(),
+        ..ExtensionConfig::new("office-only", settings)
+    };
+    let filter = runtime.enable(component, config)?;
 
     let ctx = HookContext {
-        tenant: "acme".into(),
         now: 0,
         request_id: "r1".into(),
-        base_url: "https://acme.example".into(),
     };
     for peer in ["10.1.2.3", "203.0.113.9"] {
-        let request = HttpRequest {
+        let request = Arc::new(HttpRequest {
             method: "GET".into(),
             path: "/".into(),
-            query: String::new(),
-            headers: vec![],
             peer_addr: peer.into(),
-            body: vec![],
-            session_user: None,
-        };
+            ..Default::default()
+        });
         // `filter_request` applies the hook's fault policy: if the guest traps, the request is denied.
         match filter.filter_request(&ctx, &request) {
             RequestDecision::Continue => println!("{peer}: allowed"),

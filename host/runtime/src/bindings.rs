@@ -10,6 +10,11 @@ wasmtime::component::bindgen!({
     imports: {
         // The log import refuses oversized messages with a trap.
         "exthost:plugin/log.log": trappable,
+        // A request handle that is not in the table is the guest's bug: trap.
+        "exthost:plugin/types": trappable,
+    },
+    with: {
+        "exthost:plugin/types.http-request": crate::request::RequestHandle,
     },
 });
 

@@ -5,7 +5,7 @@
 //! change takes effect on the very next call.
 
 use crate::bindings::types::{
-    Context, HookError, HttpRequest, LoginDecision, LoginRefusal, LoginRequest, MessageEvent, MessageOutcome,
+    Context, Environment, HookError, LoginDecision, LoginRefusal, LoginRequest, MessageEvent, MessageOutcome,
     Moderation, PurgeReport, PurgeTick, RequestDecision,
 };
 use crate::component::InstalledComponent;
@@ -15,6 +15,7 @@ use crate::hooks::{Hook, HookSet};
 use crate::instance::{Blueprint, Slot, set_deadline};
 use crate::limits::{FaultPolicies, FaultPolicy, Limits};
 use crate::manifest::Grants;
+use crate::request::{HttpRequest, RequestHandle};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Instant;
@@ -24,6 +25,10 @@ use std::time::Instant;
 pub struct ExtensionConfig {
     /// The id of this enabled extension (unique in the embedder).
     pub id: String,
+    /// The tenant it is enabled for; host imports are scoped to it.
+    pub tenant: String,
+    /// The platform's public base URL, given to the extension's `init`.
+    pub base_url: String,
     /// The settings, a JSON object.
     pub settings: String,
     /// Limits; `None` takes the runtime's defaults.
@@ -38,6 +43,8 @@ impl ExtensionConfig {
     pub fn new(id: impl Into<String>, settings: impl Into<String>) -> ExtensionConfig {
         ExtensionConfig {
             id: id.into(),
+            tenant: "default".into(),
+            base_url: String::new(),
             settings: settings.into(),
             limits: None,
             grants: Grants::default(),
@@ -46,14 +53,12 @@ impl ExtensionConfig {
     }
 }
 
-/// What the embedder tells every hook call; the runtime adds the extension id.
+/// What the embedder tells every hook call.
 #[derive(Debug, Clone, Default)]
 pub struct HookContext {
-    pub tenant: String,
     /// Unix milliseconds.
     pub now: u64,
     pub request_id: String,
-    pub base_url: String,
 }
 
 /// A handle to an enabled extension. Cheap to clone; clones share instances.
@@ -64,6 +69,7 @@ pub struct Extension {
 
 struct Inner {
     id: String,
+    env: Environment,
     component: Arc<InstalledComponent>,
     grants: Grants,
     limits: Limits,
@@ -84,6 +90,11 @@ impl Extension {
         let grants = config.grants.restricted_to(component.manifest());
         Extension {
             inner: Arc::new(Inner {
+                env: Environment {
+                    tenant: config.tenant,
+                    extension_id: config.id.clone(),
+                    base_url: config.base_url,
+                },
                 id: config.id,
                 component,
                 grants,
@@ -169,7 +180,7 @@ impl Extension {
             shared: &component.shared,
             pre: &component.pre,
             indices: &component.indices,
-            extension_id: &inner.id,
+            env: &inner.env,
             grants: &inner.grants,
             limits: &inner.limits,
         };
@@ -227,13 +238,9 @@ impl Extension {
             None => self.instantiate().inspect_err(|e| self.record_fault(e))?,
         };
         set_deadline(&mut slot.store, &inner.component.shared, inner.limits.deadline);
-        slot.store.data_mut().scope.tenant.clone_from(&ctx.tenant);
         let wit_ctx = Context {
-            tenant: ctx.tenant.clone(),
-            extension_id: inner.id.clone(),
             now: ctx.now,
             request_id: ctx.request_id.clone(),
-            base_url: ctx.base_url.clone(),
         };
         match f(&mut slot, &wit_ctx) {
             Ok(result) => {
@@ -261,11 +268,18 @@ impl Extension {
         }
     }
 
-    /// Call `on-request`.
-    pub fn on_request(&self, ctx: &HookContext, req: &HttpRequest) -> Result<RequestDecision, CallError> {
-        self.call(Hook::OnRequest, ctx, |slot, c| match &slot.guests.on_request {
-            Some(g) => g.call_handle(&mut slot.store, c, req),
-            None => Err(wasmtime::format_err!("on-request export not loaded")),
+    /// Call `on-request`. The request is lent to the guest as a resource for
+    /// the duration of the call; the `Arc` lets a chain of extensions share it.
+    pub fn on_request(&self, ctx: &HookContext, req: &Arc<HttpRequest>) -> Result<RequestDecision, CallError> {
+        self.call(Hook::OnRequest, ctx, |slot, c| {
+            let Some(g) = &slot.guests.on_request else {
+                return Err(wasmtime::format_err!("on-request export not loaded"));
+            };
+            let handle = slot.store.data_mut().table_mut().push(RequestHandle(req.clone()))?;
+            let rep = handle.rep();
+            let result = g.call_handle(&mut slot.store, c, wasmtime::component::Resource::new_borrow(rep));
+            slot.store.data_mut().table_mut().delete(handle)?;
+            result
         })
     }
 
@@ -306,7 +320,7 @@ impl Extension {
 
     /// `on-request` with the fault policy applied: a failure becomes `deny`
     /// (fail closed, the default) or `continue` (fail open).
-    pub fn filter_request(&self, ctx: &HookContext, req: &HttpRequest) -> RequestDecision {
+    pub fn filter_request(&self, ctx: &HookContext, req: &Arc<HttpRequest>) -> RequestDecision {
         match self.on_request(ctx, req) {
             Ok(decision) => decision,
             Err(e) => match self.policy(Hook::OnRequest, &e) {

@@ -2,10 +2,11 @@
 //! `init`), the throwaway instances used at install and for settings checks,
 //! and turning a wasm failure into a [`TrapKind`] an embedder can act on.
 
+use crate::bindings::types::Environment;
 use crate::bindings::{metadata, on_login, on_message, on_purge_tick, on_request};
 use crate::component::{Indices, field_errors};
 use crate::error::{CallError, HostLimitExceeded, MemoryLimitExceeded, TrapKind};
-use crate::host::HostState;
+use crate::host::{CallScope, HostState};
 use crate::limits::Limits;
 use crate::manifest::Grants;
 use crate::runtime::Shared;
@@ -83,7 +84,10 @@ impl Scratch {
         let state = HostState::new(
             shared.services.clone(),
             Grants::default(),
-            label,
+            CallScope {
+                tenant: String::new(),
+                extension_id: label.to_string(),
+            },
             limits.memory_bytes,
             limits.log_message_bytes,
         );
@@ -131,7 +135,7 @@ pub(crate) struct Blueprint<'a> {
     pub shared: &'a Shared,
     pub pre: &'a InstancePre<HostState>,
     pub indices: &'a Indices,
-    pub extension_id: &'a str,
+    pub env: &'a Environment,
     pub grants: &'a Grants,
     pub limits: &'a Limits,
 }
@@ -139,11 +143,14 @@ pub(crate) struct Blueprint<'a> {
 impl Blueprint<'_> {
     /// Instantiate and `init` with `settings`. `init` runs under the same deadline as a hook.
     pub fn instantiate(&self, settings: &str, generation: u64) -> Result<Slot, CallError> {
-        let id = self.extension_id;
+        let id = self.env.extension_id.as_str();
         let state = HostState::new(
             self.shared.services.clone(),
             self.grants.clone(),
-            id,
+            CallScope {
+                tenant: self.env.tenant.clone(),
+                extension_id: id.to_string(),
+            },
             self.limits.memory_bytes,
             self.limits.log_message_bytes,
         );
@@ -182,7 +189,7 @@ impl Blueprint<'_> {
             res.map_err(|e| trap(id, stage, &e, store.data()))
         };
         let (metadata, guests) = load("load")?;
-        match metadata.call_init(&mut store, settings) {
+        match metadata.call_init(&mut store, self.env, settings) {
             Ok(Ok(())) => Ok(Slot {
                 store,
                 guests,

@@ -20,6 +20,7 @@ mod host;
 mod instance;
 mod limits;
 mod manifest;
+mod request;
 mod runtime;
 
 pub use cache::{CacheOutcome, content_hash};
@@ -32,10 +33,15 @@ pub use hooks::{CONTRACT_PACKAGE, CONTRACT_VERSION, Hook, HookSet, METADATA_EXPO
 pub use host::{CallScope, DataStore, HostServices, KvStore, LogLevel, LogSink, MessageStore, Observer, TracingLog};
 pub use limits::{FaultPolicies, FaultPolicy, Limits};
 pub use manifest::{Capability, Grants, Manifest};
+pub use request::HttpRequest;
 pub use runtime::{Runtime, RuntimeConfig};
 
 /// The contract's data types, as the host sees them.
 pub mod types {
     pub use crate::bindings::exthost::plugin::data::Deleted;
-    pub use crate::bindings::types::*;
+    pub use crate::bindings::types::{
+        Annotation, Author, Context, Environment, FieldError, HookError, HostError, HttpResponse, IdField, Identity,
+        Intervention, LoginClaim, LoginDecision, LoginMethod, LoginRefusal, LoginRequest, Message, MessageEvent,
+        MessageOutcome, Moderation, PurgeCount, PurgeReport, PurgeTick, RequestDecision, Timestamp,
+    };
 }

@@ -10,8 +10,8 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use exthost_runtime::HookContext;
-use exthost_runtime::types::{HttpRequest, RequestDecision};
+use exthost_runtime::types::RequestDecision;
+use exthost_runtime::{HookContext, HttpRequest};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,7 +26,7 @@ pub async fn on_request(State(state): State<Arc<AppState>>, request: Request, ne
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_default();
-    let hook_request = HttpRequest {
+    let hook_request = Arc::new(HttpRequest {
         method: request.method().as_str().to_string(),
         path: request.uri().path().to_string(),
         query: request.uri().query().unwrap_or("").to_string(),
@@ -43,12 +43,10 @@ pub async fn on_request(State(state): State<Arc<AppState>>, request: Request, ne
         peer_addr: peer,
         body: Vec::new(),
         session_user: None,
-    };
+    });
     let ctx = HookContext {
-        tenant: state.registry.tenant().to_string(),
         now: u64::try_from(crate::store::now_ms()).unwrap_or(0),
         request_id: crate::store::new_id(),
-        base_url: state.config.base_url(),
     };
     for ext in chain.iter() {
         match ext.filter_request(&ctx, &hook_request) {

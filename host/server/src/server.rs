@@ -6,6 +6,7 @@ use crate::api;
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::config::Config;
 use crate::pipeline;
+use crate::platform::registry::Place;
 use crate::platform::{Registry, RegistryError};
 use crate::secrets::{SecretBox, SecretError};
 use crate::state::AppState;
@@ -67,7 +68,12 @@ pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>)
         },
         ..RuntimeConfig::default()
     })?;
-    let registry = Registry::open(runtime, store.clone(), secrets, config.tenant.clone(), config.limits()).await?;
+    let place = Place {
+        tenant: config.tenant.clone(),
+        base_url: config.base_url(),
+        limits: config.limits(),
+    };
+    let registry = Registry::open(runtime, store.clone(), secrets, place).await?;
     let first = bootstrap::ensure_admin(&store, &config.tenant, config.admin_token.as_deref()).await?;
     let state = Arc::new(AppState {
         config,

@@ -7,16 +7,20 @@ use crate::rules::RangeSet;
 use std::net::IpAddr;
 
 /// The client's address, or why it cannot be known (the caller then refuses).
-pub fn client_addr<'a>(
+/// `forwarded_for` yields the values of every `X-Forwarded-For` header, in
+/// order; it is asked only when the peer is a trusted proxy.
+pub fn client_addr(
     peer: IpAddr,
-    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    forwarded_for: impl FnOnce() -> Vec<String>,
     trusted_proxies: &RangeSet,
 ) -> Result<IpAddr, String> {
     if !trusted_proxies.contains(peer) {
         return Ok(peer);
     }
+    let values = forwarded_for();
+    let hops = values.iter().flat_map(|v| v.split(','));
     let mut leftmost = None;
-    for hop in forwarded_for.rev() {
+    for hop in hops.rev() {
         let hop = hop.trim();
         let ip: IpAddr = hop
             .parse()
@@ -30,17 +34,6 @@ pub fn client_addr<'a>(
     Ok(leftmost.unwrap_or(peer))
 }
 
-/// The hops of every `X-Forwarded-For` header, in the order they were sent.
-pub fn forwarded_hops<'a>(
-    headers: impl Iterator<Item = (&'a str, &'a str)>,
-) -> impl DoubleEndedIterator<Item = &'a str> {
-    headers
-        .filter(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
-        .flat_map(|(_, value)| value.split(','))
-        .collect::<Vec<_>>()
-        .into_iter()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,8 +41,8 @@ mod tests {
 
     fn resolve(peer: &str, xff: &[&str], trusted: &str) -> Result<IpAddr, String> {
         let trusted = parse_list(trusted).unwrap();
-        let headers = xff.iter().map(|v| ("x-forwarded-for", *v));
-        client_addr(peer.parse().unwrap(), forwarded_hops(headers), &trusted)
+        let values = || xff.iter().map(|v| v.to_string()).collect();
+        client_addr(peer.parse().unwrap(), values, &trusted)
     }
 
     fn ip(s: &str) -> IpAddr {

@@ -9,7 +9,7 @@ wit_bindgen::generate!({ path: "../../wit", world: "request-filter" });
 use exports::exthost::plugin::metadata::{self, Manifest};
 use exports::exthost::plugin::on_request;
 use exthost::plugin::log::{Level, log};
-use exthost::plugin::types::{Context, HookError, HttpRequest, RequestDecision};
+use exthost::plugin::types::{Context, Environment, HookError, HttpRequest, RequestDecision};
 
 thread_local! {
     static FILTER: RefCell<Option<Filter>> = const { RefCell::new(None) };
@@ -43,7 +43,7 @@ impl metadata::Guest for IpFilter {
         Filter::from_config(&config).map(drop).map_err(to_wit)
     }
 
-    fn init(config: String) -> Result<(), Vec<metadata::FieldError>> {
+    fn init(_env: Environment, config: String) -> Result<(), Vec<metadata::FieldError>> {
         let filter = Filter::from_config(&config).map_err(to_wit)?;
         log(Level::Debug, &format!("allow-list of {} entries", filter.allow_len()));
         FILTER.with(|f| *f.borrow_mut() = Some(filter));
@@ -52,15 +52,15 @@ impl metadata::Guest for IpFilter {
 }
 
 impl on_request::Guest for IpFilter {
-    fn handle(_ctx: Context, req: HttpRequest) -> Result<RequestDecision, HookError> {
+    fn handle(_ctx: Context, req: &HttpRequest) -> Result<RequestDecision, HookError> {
         FILTER.with(|f| {
             let f = f.borrow();
             let filter = f.as_ref().ok_or_else(|| HookError {
                 code: "not-initialized".into(),
                 message: "init was not called".into(),
             })?;
-            let headers = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            Ok(match filter.check(&req.peer_addr, headers) {
+            let forwarded_for = || req.header("x-forwarded-for");
+            Ok(match filter.check(&req.peer_addr(), forwarded_for) {
                 Ok(()) => RequestDecision::Continue,
                 Err(reason) => RequestDecision::Deny(reason),
             })

@@ -28,7 +28,7 @@ impl HostState {
     pub fn new(
         services: Arc<HostServices>,
         grants: Grants,
-        extension_id: &str,
+        scope: CallScope,
         memory_bytes: usize,
         log_message_bytes: usize,
     ) -> HostState {
@@ -45,13 +45,18 @@ impl HostState {
             },
             services,
             grants,
-            scope: CallScope {
-                tenant: String::new(),
-                extension_id: extension_id.to_string(),
-            },
+            scope,
             log_message_bytes,
             stderr,
         }
+    }
+
+    pub fn table(&self) -> &ResourceTable {
+        &self.table
+    }
+
+    pub fn table_mut(&mut self) -> &mut ResourceTable {
+        &mut self.table
     }
 
     /// The last two meaningful lines the guest wrote to stderr: for a Rust

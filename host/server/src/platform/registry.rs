@@ -70,11 +70,20 @@ struct Chains {
     on_message: Arc<Vec<Extension>>,
 }
 
+/// Where the registry's extensions run: the tenant, the public URL given to
+/// `init`, and their limits.
+pub struct Place {
+    pub tenant: String,
+    pub base_url: String,
+    pub limits: Limits,
+}
+
 pub struct Registry {
     runtime: Runtime,
     store: Store,
     secrets: SecretBox,
     tenant: String,
+    base_url: String,
     limits: Limits,
     components: RwLock<HashMap<String, Arc<InstalledComponent>>>,
     chains: RwLock<Chains>,
@@ -96,19 +105,14 @@ fn config_error(e: ConfigError) -> RegistryError {
 
 impl Registry {
     /// Install the built-in components, then bring back every saved extension.
-    pub async fn open(
-        runtime: Runtime,
-        store: Store,
-        secrets: SecretBox,
-        tenant: String,
-        limits: Limits,
-    ) -> Result<Registry> {
+    pub async fn open(runtime: Runtime, store: Store, secrets: SecretBox, place: Place) -> Result<Registry> {
         let registry = Registry {
             runtime,
             store,
             secrets,
-            tenant,
-            limits,
+            tenant: place.tenant,
+            base_url: place.base_url,
+            limits: place.limits,
             components: RwLock::new(HashMap::new()),
             chains: RwLock::new(Chains::default()),
             writes: tokio::sync::Mutex::new(()),
@@ -219,6 +223,8 @@ impl Registry {
         secrets: &Map<String, Value>,
     ) -> Result<Extension> {
         let config = ExtensionConfig {
+            tenant: self.tenant.clone(),
+            base_url: self.base_url.clone(),
             limits: Some(self.limits.clone()),
             grants: Grants::all_requested(component.manifest()),
             ..ExtensionConfig::new(id, full_settings(public, secrets).to_string())

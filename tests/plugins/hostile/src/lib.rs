@@ -12,7 +12,7 @@ wit_bindgen::generate!({ path: "../../../wit", world: "request-filter" });
 use exports::exthost::plugin::metadata::{self, FieldError, Manifest};
 use exports::exthost::plugin::on_request;
 use exthost::plugin::log::{Level, log};
-use exthost::plugin::types::{Context, HookError, HttpRequest, HttpResponse, RequestDecision};
+use exthost::plugin::types::{Context, Environment, HookError, HttpRequest, HttpResponse, RequestDecision};
 
 thread_local! {
     static CALLS: Cell<u64> = const { Cell::new(0) };
@@ -36,7 +36,7 @@ impl metadata::Guest for Hostile {
         Ok(())
     }
 
-    fn init(config: String) -> Result<(), Vec<FieldError>> {
+    fn init(_env: Environment, config: String) -> Result<(), Vec<FieldError>> {
         if config.contains("trap-in-init") {
             panic!("init told to trap");
         }
@@ -51,12 +51,12 @@ fn recurse(depth: u64) -> u64 {
 }
 
 impl on_request::Guest for Hostile {
-    fn handle(_ctx: Context, req: HttpRequest) -> Result<RequestDecision, HookError> {
+    fn handle(_ctx: Context, req: &HttpRequest) -> Result<RequestDecision, HookError> {
         let calls = CALLS.with(|c| {
             c.set(c.get() + 1);
             c.get()
         });
-        match req.path.as_str() {
+        match req.path().as_str() {
             "/loop" => {
                 let mut n = 0u64;
                 loop {
