@@ -21,7 +21,7 @@ const BUILTIN: Workspace = Workspace {
 };
 const TEST_PLUGINS: Workspace = Workspace {
     dir: "tests/plugins",
-    packages: &["hostile"],
+    packages: &["hostile", "echo-watcher", "secret-keeper"],
 };
 
 fn main() {

@@ -102,6 +102,8 @@ CREATE TABLE message (
     author_user_id      TEXT,
     body                TEXT   NOT NULL,
     created_at          BIGINT NOT NULL,
+    -- Arrival order in the thread: messages of the same millisecond keep it.
+    seq                 BIGINT NOT NULL,
     moderation          TEXT   NOT NULL DEFAULT 'none'
                         CHECK (moderation IN ('none', 'pending', 'approved', 'rejected')),
     annotations         TEXT   NOT NULL DEFAULT '{}',

@@ -60,7 +60,8 @@ pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>)
     let (tx, mut quarantines) = mpsc::unbounded_channel();
     let runtime = Runtime::new(RuntimeConfig {
         cache_dir: Some(config.data_dir.join("cache")),
-        max_component_bytes: config.max_upload_bytes,
+        // The upload limit is enforced at the HTTP layer; the runtime's own
+        // (larger) cap also covers the built-ins installed at start.
         default_limits: config.limits(),
         services: HostServices {
             observer: Arc::new(AuditQuarantine(tx)),

@@ -4,9 +4,8 @@
 
 use super::auth::Admin;
 use super::error::ApiError;
-use super::json::ApiJson;
+use super::json::{ApiBytes, ApiJson};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -120,7 +119,7 @@ async fn components(_: Admin, State(state): State<Arc<AppState>>) -> Result<Json
 async fn upload(
     Admin(actor): Admin,
     State(state): State<Arc<AppState>>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let meta = state.registry.upload(body.to_vec(), Some(&actor)).await?;
     Ok((

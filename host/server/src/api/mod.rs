@@ -3,10 +3,12 @@
 //! its own `router()`.
 
 pub mod auth;
+mod channels;
 pub mod error;
 mod events;
 mod extensions;
 mod json;
+mod messages;
 mod openapi;
 
 use crate::state::AppState;
@@ -18,6 +20,8 @@ pub fn router(max_upload_bytes: usize) -> Router<Arc<AppState>> {
     Router::new()
         .merge(extensions::router())
         .merge(events::router())
+        .merge(channels::router())
+        .merge(messages::router())
         .merge(openapi::router())
         .layer(DefaultBodyLimit::max(max_upload_bytes))
 }

@@ -18,6 +18,11 @@ fn ok(description: &str, schema: Value) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": schema } } })
 }
 
+/// A required JSON request body of schema `name`.
+fn body(name: &str) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } } })
+}
+
 /// The document: paths relative to `/api/v1`.
 pub fn document() -> Value {
     let unauthorized = error_response("missing or wrong admin token");
@@ -68,6 +73,40 @@ pub fn document() -> Value {
                     "responses": { "200": ok("the events", json!({"type": "object"})), "401": unauthorized }
                 }
             },
+            "/channels": {
+                "get": { "summary": "Every channel, by name", "responses": { "200": ok("the list", json!({"type": "object", "properties": {"channels": {"type": "array", "items": {"$ref": "#/components/schemas/Channel"}}}})), "401": unauthorized } },
+                "post": {
+                    "summary": "Create a channel, and its community if missing",
+                    "requestBody": body("NewChannel"),
+                    "responses": { "201": ok("created", json!({"$ref": "#/components/schemas/Channel"})), "400": error_response("malformed body"), "401": unauthorized, "422": error_response("the channel id is taken") }
+                }
+            },
+            "/messages": {
+                "post": {
+                    "summary": "Post a customer message or an agent reply; runs the on-message hooks",
+                    "description": "The message is stored before any hook runs, so it is never lost; the answer carries the annotations and moderation the hooks decided.",
+                    "requestBody": body("PostMessage"),
+                    "responses": { "201": ok("stored", json!({"$ref": "#/components/schemas/Message"})), "400": error_response("malformed body"), "401": unauthorized, "404": error_response("no such channel or agent"), "422": error_response("the thread belongs to another channel, or the identity to another community") }
+                }
+            },
+            "/threads/{id}/messages": {
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "get": { "summary": "A thread's messages, oldest first", "responses": { "200": ok("the messages", json!({"type": "object", "properties": {"thread_id": {"type": "string"}, "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}}})), "401": unauthorized, "404": error_response("no such thread") } }
+            },
+            "/interventions": {
+                "post": {
+                    "summary": "Open an intervention: an agent handles a customer's thread",
+                    "requestBody": body("OpenIntervention"),
+                    "responses": { "201": ok("opened", json!({"$ref": "#/components/schemas/Intervention"})), "400": error_response("malformed body"), "401": unauthorized, "404": error_response("no such thread, identity or agent") }
+                }
+            },
+            "/interventions/{id}/close": {
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "post": {
+                    "summary": "Close an intervention; runs the on-message hooks with intervention-closed, once",
+                    "responses": { "200": ok("closed", json!({"$ref": "#/components/schemas/Closed"})), "401": unauthorized, "404": error_response("no such intervention") }
+                }
+            },
             "/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } }
         },
         "components": {
@@ -86,6 +125,52 @@ pub fn document() -> Value {
                 } },
                 "EditExtension": { "type": "object", "required": ["settings"], "additionalProperties": false, "properties": {
                     "settings": { "type": "object" }, "enabled": { "type": "boolean" }
+                } },
+                "NewChannel": { "type": "object", "required": ["name", "community_id"], "additionalProperties": false, "properties": {
+                    "id": { "type": "string", "description": "generated if absent" }, "name": { "type": "string" },
+                    "kind": { "type": "string", "default": "chat" }, "community_id": { "type": "string" },
+                    "community_name": { "type": "string", "description": "if the community is created; defaults to its id" }
+                } },
+                "Channel": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "community_id": { "type": "string" }, "name": { "type": "string" },
+                    "kind": { "type": "string" }, "created_at": { "type": "integer", "description": "unix ms" }
+                } },
+                "PostMessage": { "type": "object", "required": ["channel_id", "author", "body"], "additionalProperties": false, "properties": {
+                    "channel_id": { "type": "string" },
+                    "thread_id": { "type": "string", "description": "continue (or open with this id) a thread; absent: a new thread" },
+                    "author": { "oneOf": [
+                        { "type": "object", "required": ["customer"], "additionalProperties": false, "properties": { "customer": {
+                            "type": "object", "required": ["identity_id"], "additionalProperties": false, "properties": {
+                                "identity_id": { "type": "string" },
+                                "screenname": { "type": "string", "description": "on first use; defaults to the identity id" },
+                                "group_id": { "type": "string", "description": "on first use; the group is created if missing" }
+                            } } } },
+                        { "type": "object", "required": ["agent"], "additionalProperties": false, "properties": { "agent": { "type": "string", "description": "the agent's user id" } } }
+                    ] },
+                    "body": { "type": "string" }
+                } },
+                "Message": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "thread_id": { "type": "string" }, "channel_id": { "type": "string" },
+                    "author": { "description": "{\"customer\": {\"identity_id\": ...}} or {\"agent\": user id}", "type": "object" },
+                    "body": { "type": "string" }, "created_at": { "type": "integer", "description": "unix ms" },
+                    "moderation": { "$ref": "#/components/schemas/Moderation" },
+                    "annotations": { "$ref": "#/components/schemas/Annotations" }
+                } },
+                "Moderation": { "type": "string", "enum": ["none", "pending", "approved", "rejected"], "description": "pending: held by an extension" },
+                "Annotations": { "type": "object", "description": "hooks' annotations nested by namespace: `sentiment.label = negative` is {\"sentiment\": {\"label\": \"negative\"}}; the reason of a hold or reject is under `moderation` ({\"by\": extension id, \"reason\": ...})" },
+                "OpenIntervention": { "type": "object", "required": ["thread_id", "agent_id", "identity_id"], "additionalProperties": false, "properties": {
+                    "thread_id": { "type": "string" }, "agent_id": { "type": "string" }, "identity_id": { "type": "string", "description": "the customer" }
+                } },
+                "Intervention": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "thread_id": { "type": "string" }, "agent_id": { "type": ["string", "null"] },
+                    "identity_id": { "type": "string" }, "opened_at": { "type": "integer" }, "closed_at": { "type": ["integer", "null"] }
+                } },
+                "Closed": { "type": "object", "properties": {
+                    "intervention": { "$ref": "#/components/schemas/Intervention" },
+                    "closed_now": { "type": "boolean", "description": "false if it was already closed: no hook ran" },
+                    "outcome": { "description": "what the hooks said; null when no hook ran", "oneOf": [{ "type": "null" }, { "type": "object", "properties": {
+                        "annotations": { "$ref": "#/components/schemas/Annotations" }, "moderation": { "$ref": "#/components/schemas/Moderation" }
+                    } }] }
                 } },
                 "Extension": { "type": "object", "properties": {
                     "id": { "type": "string" }, "component_id": { "type": "string" }, "name": { "type": "string" },

@@ -2,6 +2,7 @@
 //! installed components and enabled extensions in step with the database, and
 //! the settings rules (JSON Schema, secrets) applied before anything is saved.
 
+pub mod ingest;
 pub mod registry;
 pub mod settings;
 

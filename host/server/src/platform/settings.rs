@@ -15,15 +15,20 @@ pub fn check_schema(manifest: &Manifest, settings: &Value) -> Result<(), Vec<Fie
         // leaves the extension's own validate-config as the only check.
         Err(_) => return Ok(()),
     };
+    let secrets = manifest.secret_fields();
     let errors: Vec<FieldError> = validator
         .iter_errors(settings)
         .map(|e| {
             let path = e.instance_path().to_string();
             let field = path.trim_start_matches('/').split('/').next().unwrap_or("").to_string();
-            FieldError {
-                field: field_or_unexpected(field, &e.to_string(), settings),
-                message: e.to_string(),
-            }
+            let field = field_or_unexpected(field, &e.to_string(), settings);
+            // The validator's message quotes the value: never echo a secret back.
+            let message = if secrets.contains(&field) {
+                "is not valid for this field (the value is secret and not shown)".to_string()
+            } else {
+                e.to_string()
+            };
+            FieldError { field, message }
         })
         .collect();
     if errors.is_empty() { Ok(()) } else { Err(errors) }
@@ -119,6 +124,13 @@ mod tests {
         assert!(fields.contains(&"days"), "{errs:?}");
         assert!(fields.contains(&"colour"), "{errs:?}");
         assert!(check_schema(&manifest(), &json!({"days": 3})).is_ok());
+    }
+
+    #[test]
+    fn schema_errors_never_quote_a_secret() {
+        let errs = check_schema(&manifest(), &json!({"secret": ["sk-live-123"]})).unwrap_err();
+        assert_eq!(errs[0].field, "secret");
+        assert!(!errs[0].message.contains("sk-live-123"), "{}", errs[0].message);
     }
 
     #[test]

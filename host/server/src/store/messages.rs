@@ -170,9 +170,12 @@ impl Store {
             });
         }
         sqlx::query(
+            // The thread row was just updated, so on PostgreSQL concurrent posts
+            // to one thread are serialised here and each gets the next seq.
             "INSERT INTO message (tenant, id, thread_id, channel_id, author_identity_id, \
-             author_user_id, body, created_at, moderation, annotations) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             author_user_id, body, created_at, moderation, annotations, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             (SELECT COALESCE(MAX(seq), 0) + 1 FROM message WHERE tenant = $1 AND thread_id = $3))",
         )
         .bind(tenant)
         .bind(&new.id)
@@ -238,7 +241,7 @@ impl Store {
 
     /// The thread's messages, oldest first.
     pub async fn list_messages(&self, tenant: &str, thread_id: &str) -> Result<Vec<Message>> {
-        let sql = format!("{SELECT_MESSAGE} AND thread_id = $2 ORDER BY created_at, id");
+        let sql = format!("{SELECT_MESSAGE} AND thread_id = $2 ORDER BY created_at, seq, id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(tenant)
             .bind(thread_id)

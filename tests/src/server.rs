@@ -1,0 +1,300 @@
+//! The real server for end-to-end tests: `exthost::server::start` on an
+//! ephemeral port with a temporary data dir and a known admin token, over a
+//! fresh SQLite file or a fresh schema of the real PostgreSQL (dropped after
+//! the test, even when it fails), spoken to over a real socket; stored rows are
+//! read back with sqlx on a connection of the test's own, so a test checks what
+//! reached the database, not what the server says it stored.
+
+use exthost::config::Config;
+use exthost::state::AppState;
+use serde_json::Value;
+use sqlx::{AnyPool, Connection, Executor, PgConnection};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use reqwest::Method;
+
+/// The admin token every test server accepts.
+pub const TOKEN: &str = "e2e-admin-token-3f9a1c";
+
+/// Same variable and default as the server's own store tests.
+const PG_URL_VAR: &str = "EXTHOST_TEST_DATABASE_URL";
+const PG_URL_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// Words that give away internals; no error body may contain them.
+const INTERNALS: &[&str] = &["sqlx", "/var/", "/tmp/", "panicked", "postgres", "sqlite", "wasmtime"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// What a test may change in the server's configuration.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub listen: SocketAddr,
+    pub max_upload_bytes: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            max_upload_bytes: None,
+        }
+    }
+}
+
+/// A running server, as a test sees it. Cheap to clone.
+#[derive(Clone)]
+pub struct Server {
+    pub db: Db,
+    pub addr: SocketAddr,
+    /// The server's own state: for the steps an admin locked out of the API cannot do.
+    pub state: Arc<AppState>,
+    pub data_dir: PathBuf,
+    pool: AnyPool,
+    client: reqwest::Client,
+}
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
+    }
+
+    /// Assert the API's error shape, `status` and `code`, and that nothing internal leaks.
+    pub fn assert_error(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "{self:?}");
+        assert!(self.content_type.starts_with("application/json"), "{self:?}");
+        let body = self.json();
+        let error = &body["error"];
+        assert_eq!(error["code"], code, "{self:?}");
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{self:?}");
+        let lower = self.body.to_lowercase();
+        for word in INTERNALS {
+            assert!(!lower.contains(word), "error body leaks `{word}`: {self:?}");
+        }
+        error.clone()
+    }
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A request carrying the admin token.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.anonymous(method, path).bearer_auth(TOKEN)
+    }
+
+    /// A request without credentials.
+    pub fn anonymous(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("HTTP request");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = response.text().await.expect("HTTP body");
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.request(Method::PUT, path).json(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
+    /// Upload a component's bytes as the admin API takes them.
+    pub async fn upload(&self, bytes: Vec<u8>) -> Reply {
+        let request = self
+            .request(Method::POST, "/api/v1/components")
+            .header("content-type", "application/wasm")
+            .body(bytes);
+        self.send(request).await
+    }
+
+    /// The enabled extensions as the API lists them.
+    pub async fn extensions(&self) -> Vec<Value> {
+        let reply = self.get("/api/v1/extensions").await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.json()["extensions"].as_array().expect("a list").clone()
+    }
+
+    /// The names of the audit events starting with `prefix`, oldest first.
+    pub async fn events(&self, prefix: &str) -> Vec<Value> {
+        let reply = self.get(&format!("/api/v1/events?prefix={prefix}")).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        let mut events = reply.json()["events"].as_array().expect("a list").clone();
+        events.reverse();
+        events
+    }
+
+    /// The database, read directly.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// How many rows `table` holds, every tenant included.
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("count {table}: {e}"))
+    }
+}
+
+/// Start a server on `db`, run `body` against it, then stop it and drop what it stored.
+pub async fn run<F, Fut>(db: Db, options: Options, body: F)
+where
+    F: FnOnce(Server) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let mut admin = None;
+    let (database_url, inspect_url) = match db {
+        // The default: no URL, a SQLite file in the data dir.
+        Db::Sqlite => (
+            None,
+            format!("sqlite://{}?mode=rw", data_dir.join("exthost.db").display()),
+        ),
+        Db::Postgres => {
+            let base = std::env::var(PG_URL_VAR).unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
+            let schema = format!("t_{}", exthost::store::new_id());
+            let mut conn = PgConnection::connect(&base)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL at {base} is needed ({e}); or set {PG_URL_VAR}"));
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .await
+                .expect("create test schema");
+            admin = Some((conn, schema.clone()));
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+            (Some(url.clone()), url)
+        }
+    };
+    let mut config = Config {
+        listen: options.listen,
+        database_url,
+        data_dir: data_dir.clone(),
+        admin_token: Some(TOKEN.into()),
+        ..Config::default()
+    };
+    if let Some(max) = options.max_upload_bytes {
+        config.max_upload_bytes = max;
+    }
+
+    // The test runs in a task of its own so that a failing assertion still lets
+    // the server stop and the schema be dropped before the panic is passed on.
+    let outcome = tokio::spawn(async move {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = exthost::server::start(config, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("the server starts");
+        let pool = AnyPool::connect(&inspect_url).await.expect("inspect the database");
+        let server = Server {
+            db,
+            addr: running.addr,
+            state: running.state.clone(),
+            data_dir,
+            pool: pool.clone(),
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("HTTP client"),
+        };
+        let state = running.state.clone();
+        let result = tokio::spawn(body(server)).await;
+        let _ = stop.send(());
+        let stopped = tokio::time::timeout(Duration::from_secs(10), running.wait()).await;
+        pool.close().await;
+        state.store.close().await;
+        match result {
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+            Ok(()) => assert!(
+                matches!(stopped, Ok(Ok(()))),
+                "the server did not stop cleanly: {stopped:?}"
+            ),
+        }
+    })
+    .await;
+
+    if let Some((mut conn, schema)) = admin {
+        conn.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .await
+            .expect("drop test schema");
+        conn.close().await.ok();
+    }
+    drop(dir);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// For each named `async fn(Server)`, a module of the same name holding a
+/// `sqlite` and a `postgres` test; `name with options_fn` starts the server
+/// with `options_fn()` instead of the default options.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident $(with $options:ident)?),+ $(,)?) => {
+        $(
+            mod $name {
+                #[allow(unused_mut, unused_assignments)]
+                fn options() -> $crate::server::Options {
+                    let mut options = $crate::server::Options::default();
+                    $(options = super::$options();)?
+                    options
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    $crate::server::run($crate::server::Db::Sqlite, options(), super::$name).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    $crate::server::run($crate::server::Db::Postgres, options(), super::$name).await
+                }
+            }
+        )+
+    };
+}
