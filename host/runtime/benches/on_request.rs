@@ -37,7 +37,11 @@ fn bench(c: &mut Criterion) {
     let bytes = std::fs::read(exthost_artifacts::builtin::IP_FILTER).expect("ip-filter built");
     let component = runtime.install(&bytes).expect("install");
     let ext = runtime
-        .enable(component, ExtensionConfig::new("bench", settings.clone()))
+        .enable(component.clone(), ExtensionConfig::new("bench", settings.clone()))
+        .expect("enable");
+    // An empty list returns before reading anything: the cost of the call itself.
+    let floor = runtime
+        .enable(component, ExtensionConfig::new("floor", "{}"))
         .expect("enable");
     let ctx = HookContext {
         now: 0,
@@ -59,6 +63,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("ip-filter on-request, 100 entries");
     group.bench_function("wasm component", |b| {
         b.iter(|| black_box(ext.on_request(black_box(&ctx), black_box(&request)).unwrap()))
+    });
+    group.bench_function("wasm component, empty list (call floor)", |b| {
+        b.iter(|| black_box(floor.on_request(black_box(&ctx), black_box(&request)).unwrap()))
     });
     group.bench_function("native", |b| {
         b.iter(|| black_box(native.check(black_box(&request.peer_addr), forwarded_for).is_ok()))
