@@ -1,0 +1,292 @@
+//! The rules of VADER (Hutto & Gilbert 2014) over a [`Language`]: each
+//! sentiment word's valence, moved by degree modifiers and capitals, flipped by
+//! negations up to three tokens before it, weighted around a contrastive
+//! conjunction, summed, pushed away from zero by `!` and `?`, and normalised to
+//! the compound score in [-1, 1]. The constants are the paper's empirically
+//! derived ones, not fitted here.
+
+use crate::language::Language;
+use crate::text::{Token, replace_emoji, tokenize};
+
+/// Negation flips and dampens a valence (VADER's `N_SCALAR`).
+const NEGATION: f64 = -0.74;
+/// A word in capitals, among words that are not, weighs this much more.
+const CAPS: f64 = 0.733;
+/// Each `!`, up to four.
+const EXCLAMATION: f64 = 0.292;
+const MAX_EXCLAMATIONS: usize = 4;
+/// Each `?` when there are two or three; a flood of them counts `QUESTIONS_MAX`.
+const QUESTION: f64 = 0.18;
+const QUESTIONS_MAX: f64 = 0.96;
+/// A modifier's effect fades with its distance (1, 2, 3 tokens) from the word.
+const DISTANCE: [f64; 3] = [1.0, 0.95, 0.9];
+/// The contrast rule: before the conjunction counts half, after it 1.5 times.
+const BEFORE_CONTRAST: f64 = 0.5;
+const AFTER_CONTRAST: f64 = 1.5;
+/// Normalisation `x / sqrt(x² + α)`: α approximates the largest expected sum.
+const ALPHA: f64 = 15.0;
+/// Label thresholds: VADER's published ±0.05 on the compound score.
+pub const POSITIVE_THRESHOLD: f64 = 0.05;
+pub const NEGATIVE_THRESHOLD: f64 = -0.05;
+
+/// A message's sentiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    Positive,
+    Neutral,
+    Negative,
+}
+
+impl Label {
+    /// The label of a compound score.
+    pub fn of(compound: f64) -> Label {
+        if compound >= POSITIVE_THRESHOLD {
+            Label::Positive
+        } else if compound <= NEGATIVE_THRESHOLD {
+            Label::Negative
+        } else {
+            Label::Neutral
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Positive => "positive",
+            Label::Neutral => "neutral",
+            Label::Negative => "negative",
+        }
+    }
+}
+
+/// The analyser of one language.
+#[derive(Debug, Clone)]
+pub struct Analyser {
+    lang: Language,
+}
+
+impl Analyser {
+    pub fn new(lang: Language) -> Analyser {
+        Analyser { lang }
+    }
+
+    /// The compound score of `text`, in [-1, 1]; 0 when nothing in it carries sentiment.
+    pub fn compound(&self, text: &str) -> f64 {
+        let text = replace_emoji(&self.lang, text);
+        let tokens = tokenize(&self.lang, &text);
+        if tokens.is_empty() {
+            return 0.0;
+        }
+        let boosts = self.boosts(&tokens);
+        // Capitals are emphasis only when the writer also used lower case.
+        let caps = tokens.iter().any(|t| t.upper) && !tokens.iter().all(|t| t.upper);
+        let mut valences: Vec<f64> = (0..tokens.len())
+            .map(|i| match boosts[i] {
+                Boost::Modifier(_) | Boost::PartOfPhrase => 0.0,
+                Boost::None => self.valence(&tokens, &boosts, i, caps),
+            })
+            .collect();
+        if let Some(at) = tokens.iter().position(|t| self.lang.is_contrast(&t.lower)) {
+            for (i, v) in valences.iter_mut().enumerate() {
+                if i < at {
+                    *v *= BEFORE_CONTRAST;
+                } else if i > at {
+                    *v *= AFTER_CONTRAST;
+                }
+            }
+        }
+        let sum: f64 = valences.iter().sum();
+        let emphasis = punctuation_emphasis(&text);
+        let sum = if sum > 0.0 {
+            sum + emphasis
+        } else if sum < 0.0 {
+            sum - emphasis
+        } else {
+            sum
+        };
+        normalise(sum)
+    }
+
+    /// Which tokens are degree modifiers, one word ("very") or a phrase
+    /// ("kind of": its last word carries the increment, the others none).
+    fn boosts(&self, tokens: &[Token]) -> Vec<Boost> {
+        let mut boosts: Vec<Boost> = tokens
+            .iter()
+            .map(|t| self.lang.booster(&t.lower).map_or(Boost::None, Boost::Modifier))
+            .collect();
+        for (words, increment) in self.lang.booster_phrases() {
+            for start in 0..tokens.len().saturating_sub(words.len() - 1) {
+                let span = &tokens[start..start + words.len()];
+                if span.iter().zip(words).all(|(t, w)| &t.lower == w) {
+                    let end = start + words.len() - 1;
+                    boosts[start..end].fill(Boost::PartOfPhrase);
+                    boosts[end] = Boost::Modifier(*increment);
+                }
+            }
+        }
+        boosts
+    }
+
+    /// The valence of token `i` in its context; 0 if it is not a sentiment word.
+    fn valence(&self, tokens: &[Token], boosts: &[Boost], i: usize, caps: bool) -> f64 {
+        let token = &tokens[i];
+        let Some(mut valence) = self.lang.valence(&token.lower) else {
+            return 0.0;
+        };
+        // "no" is a sentiment word, but before another one it is the negator.
+        if self.lang.is_negation(&token.lower)
+            && tokens
+                .get(i + 1)
+                .is_some_and(|next| self.lang.valence(&next.lower).is_some())
+        {
+            return 0.0;
+        }
+        if caps && token.upper {
+            valence += CAPS.copysign(valence);
+        }
+        for (distance, fade) in DISTANCE.iter().enumerate() {
+            let Some(before) = i.checked_sub(distance + 1) else {
+                break;
+            };
+            if let Boost::Modifier(increment) = boosts[before] {
+                // A booster pushes away from zero, a dampener toward it, whatever the sign.
+                let mut scalar = if valence < 0.0 { -increment } else { increment };
+                if caps && tokens[before].upper {
+                    scalar += CAPS.copysign(valence);
+                }
+                valence += scalar * fade;
+            }
+            if self.lang.is_negation(&tokens[before].lower) {
+                valence *= NEGATION;
+            }
+        }
+        valence
+    }
+}
+
+/// What a token does as a degree modifier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Boost {
+    None,
+    /// A modifier with its increment.
+    Modifier(f64),
+    /// A word of a multi-word modifier other than its last.
+    PartOfPhrase,
+}
+
+/// Exclamation marks (up to four) and question marks (two or more) intensify.
+fn punctuation_emphasis(text: &str) -> f64 {
+    let exclamations = text.matches('!').count().min(MAX_EXCLAMATIONS);
+    let questions = text.matches('?').count();
+    let questions = match questions {
+        0 | 1 => 0.0,
+        2 | 3 => questions as f64 * QUESTION,
+        _ => QUESTIONS_MAX,
+    };
+    exclamations as f64 * EXCLAMATION + questions
+}
+
+fn normalise(sum: f64) -> f64 {
+    (sum / (sum * sum + ALPHA).sqrt()).clamp(-1.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::ENGLISH;
+    use std::sync::OnceLock;
+
+    fn score(text: &str) -> f64 {
+        static EN: OnceLock<Analyser> = OnceLock::new();
+        let en = EN.get_or_init(|| Analyser::new(Language::parse(&ENGLISH).unwrap()));
+        (en.compound(text) * 10_000.0).round() / 10_000.0
+    }
+
+    // Expected values are vaderSentiment 3.3.2's own, where the rules agree.
+    #[test]
+    fn plain_sentiment_words() {
+        assert_eq!(score("The book was good."), 0.4404);
+        assert_eq!(score("VADER is smart, handsome, and funny."), 0.8316);
+        assert_eq!(score("The meeting is at noon."), 0.0);
+        assert_eq!(score(""), 0.0);
+    }
+
+    #[test]
+    fn negation_flips_within_three_tokens() {
+        assert_eq!(score("The service was not good"), -0.3412);
+        assert!(score("I don't think it's good") < 0.0);
+        assert!(score("never really good") < 0.0);
+        assert_eq!(score("VADER is not smart, handsome, nor funny."), -0.7424);
+        assert!(score("Not bad at all") > 0.0);
+        // Four tokens away, the negation no longer reaches.
+        assert!(score("not that it was so very good") > 0.0);
+        assert!(score("no problems at all") > 0.0);
+    }
+
+    #[test]
+    fn boosters_and_dampeners() {
+        let plain = score("The service was good");
+        assert!(score("The service was very good") > plain);
+        assert!(score("The service was extremely good") > plain);
+        assert_eq!(score("The service was slightly good"), 0.3832);
+        assert!(score("The service was somewhat good") < plain);
+        assert_eq!(score("The book was only kind of good."), 0.3832);
+        assert!(score("very bad") < score("bad"));
+        assert!(score("slightly bad") > score("bad"));
+        assert_eq!(score("VADER is very smart, handsome, and funny."), 0.8545);
+    }
+
+    #[test]
+    fn but_weighs_what_follows() {
+        assert_eq!(score("The food was good but the service was horrible"), -0.5859);
+        assert!(score("The food was horrible but the service was good") > 0.0);
+        assert_eq!(
+            score("The plot was good, but the characters are uncompelling and the dialog is not great."),
+            -0.7042
+        );
+    }
+
+    #[test]
+    fn capitals_emphasise_only_in_mixed_case() {
+        assert_eq!(score("VADER is VERY SMART, handsome, and FUNNY."), 0.9227);
+        assert!(score("The service was GOOD") > score("The service was good"));
+        // All in capitals is shouting everywhere, so no word stands out.
+        assert_eq!(score("THE SERVICE WAS GOOD"), score("the service was good"));
+    }
+
+    #[test]
+    fn exclamation_and_question_marks() {
+        assert_eq!(score("VADER is smart, handsome, and funny!"), 0.8439);
+        assert_eq!(score("VADER is VERY SMART, handsome, and FUNNY!!!"), 0.9342);
+        // Only four count.
+        assert_eq!(score("I am happy!!!!!!"), 0.7067);
+        assert_eq!(score("I am happy!!!!"), 0.7067);
+        assert_eq!(score("I am happy?? really??"), 0.6868);
+        assert_eq!(score("I am happy?"), score("I am happy"));
+        assert!(score("Today SUX!") < -0.5);
+    }
+
+    #[test]
+    fn emoticons_and_emoji() {
+        assert_eq!(score("Make sure you :) or :D today!"), 0.8633);
+        assert!(score("thanks 😁") > score("thanks"));
+        assert!(score("my order 😠") < 0.0);
+        assert!(score(":(") < 0.0);
+    }
+
+    #[test]
+    fn labels_use_the_published_thresholds() {
+        assert_eq!(Label::of(0.05), Label::Positive);
+        assert_eq!(Label::of(0.0499), Label::Neutral);
+        assert_eq!(Label::of(-0.0499), Label::Neutral);
+        assert_eq!(Label::of(-0.05), Label::Negative);
+        assert_eq!(Label::of(score("I hate this")), Label::Negative);
+    }
+
+    #[test]
+    fn scores_stay_in_range() {
+        let loud = "GREAT AMAZING WONDERFUL LOVE BEST EXCELLENT PERFECT great!!!!!!".repeat(20);
+        assert!(score(&loud) <= 1.0 && score(&loud) > 0.99);
+        let awful = "horrible awful terrible hate worst disgusting ".repeat(50);
+        assert!(score(&awful) >= -1.0 && score(&awful) < -0.99);
+    }
+}
