@@ -17,7 +17,7 @@ struct Workspace {
 
 const BUILTIN: Workspace = Workspace {
     dir: "plugins",
-    packages: &["ip-filter"],
+    packages: &["ip-filter", "jwt-sso", "sentiment"],
 };
 const TEST_PLUGINS: Workspace = Workspace {
     dir: "tests/plugins",

@@ -12,3 +12,4 @@ pub mod secrets;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod web;

@@ -1,8 +1,11 @@
 //! The request pipeline: every HTTP request (but `/healthz`, so load balancers
 //! can probe a node that filters them) passes the on-request hooks of the
 //! enabled extensions, in the admin's order, before routing. The first hook
-//! that does not `continue` decides. Hooks run in place: they are
-//! microseconds, bounded by their deadline, and fail closed.
+//! that does not `continue` decides. Hooks are microseconds, bounded by their
+//! deadline, and fail closed; the chain runs on a blocking thread because a
+//! hook may call `kv`, which waits on the database (see `platform::kv`). The
+//! request carries the logged-in agent (`session-user`), so an SSO extension
+//! can tell visitors from agents.
 
 use crate::state::AppState;
 use axum::body::Body;
@@ -42,30 +45,45 @@ pub async fn on_request(State(state): State<Arc<AppState>>, request: Request, ne
             .collect(),
         peer_addr: peer,
         body: Vec::new(),
-        session_user: None,
+        session_user: crate::web::session::user_id(&state, request.headers()).await,
     });
     let ctx = HookContext {
         now: u64::try_from(crate::store::now_ms()).unwrap_or(0),
         request_id: crate::store::new_id(),
     };
-    for ext in chain.iter() {
-        match ext.filter_request(&ctx, &hook_request) {
-            RequestDecision::Continue => continue,
-            RequestDecision::Deny(reason) => {
-                tracing::info!(extension = %ext.id(), %reason, path = %hook_request.path, "request denied");
-                let body = json!({ "error": { "code": "forbidden", "message": "access denied" } });
-                return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
-            }
-            RequestDecision::Redirect(location) => {
-                return match HeaderValue::from_str(&location) {
-                    Ok(v) => (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, v)]).into_response(),
-                    Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-                };
-            }
-            RequestDecision::Respond(r) => return respond(r),
+    let decided = {
+        let hook_request = hook_request.clone();
+        tokio::task::spawn_blocking(move || {
+            chain
+                .iter()
+                .map(|ext| (ext.id().to_string(), ext.filter_request(&ctx, &hook_request)))
+                .find(|(_, decision)| !matches!(decision, RequestDecision::Continue))
+        })
+        .await
+    };
+    let (ext, decision) = match decided {
+        Ok(Some(decided)) => decided,
+        Ok(None) => return next.run(request).await,
+        Err(e) => {
+            // Fail closed: a chain that did not finish lets nothing through.
+            tracing::error!(error = %e, "the on-request chain did not finish");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
+    };
+    match decision {
+        // `find` above keeps only decisions other than `continue`.
+        RequestDecision::Continue => next.run(request).await,
+        RequestDecision::Deny(reason) => {
+            tracing::info!(extension = %ext, %reason, path = %hook_request.path, "request denied");
+            let body = json!({ "error": { "code": "forbidden", "message": "access denied" } });
+            (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+        }
+        RequestDecision::Redirect(location) => match HeaderValue::from_str(&location) {
+            Ok(v) => (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, v)]).into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+        RequestDecision::Respond(r) => respond(r),
     }
-    next.run(request).await
 }
 
 fn respond(r: exthost_runtime::types::HttpResponse) -> Response {

@@ -6,11 +6,13 @@ use crate::api;
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::config::Config;
 use crate::pipeline;
+use crate::platform::kv::StoreKv;
 use crate::platform::registry::Place;
 use crate::platform::{Registry, RegistryError};
 use crate::secrets::{SecretBox, SecretError};
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
+use crate::web;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -65,6 +67,7 @@ pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>)
         default_limits: config.limits(),
         services: HostServices {
             observer: Arc::new(AuditQuarantine(tx)),
+            kv: Some(Arc::new(StoreKv::new(store.clone(), tokio::runtime::Handle::current()))),
             ..HostServices::default()
         },
         ..RuntimeConfig::default()
@@ -100,6 +103,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api)
+        .merge(web::router())
         .fallback(|| async {
             let body = json!({ "error": { "code": "not_found", "message": "no such route" } });
             (StatusCode::NOT_FOUND, axum::Json(body)).into_response()

@@ -10,6 +10,7 @@ mod extensions;
 mod json;
 mod messages;
 mod openapi;
+mod sentiment;
 
 use crate::state::AppState;
 use axum::Router;
@@ -22,6 +23,7 @@ pub fn router(max_upload_bytes: usize) -> Router<Arc<AppState>> {
         .merge(events::router())
         .merge(channels::router())
         .merge(messages::router())
+        .merge(sentiment::router())
         .merge(openapi::router())
         .layer(DefaultBodyLimit::max(max_upload_bytes))
 }

@@ -107,6 +107,14 @@ pub fn document() -> Value {
                     "responses": { "200": ok("closed", json!({"$ref": "#/components/schemas/Closed"})), "401": unauthorized, "404": error_response("no such intervention") }
                 }
             },
+            "/channels/{id}/sentiment": {
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "from", "in": "query", "description": "unix ms, included; default 0", "schema": { "type": "integer", "minimum": 0 } },
+                    { "name": "to", "in": "query", "description": "unix ms, excluded; default: no end", "schema": { "type": "integer", "minimum": 0 } }
+                ],
+                "get": { "summary": "How many of the channel's messages the sentiment extension labelled positive, neutral and negative in the window", "responses": { "200": ok("the counts", json!({"$ref": "#/components/schemas/SentimentCounts"})), "400": error_response("malformed window"), "401": unauthorized, "404": error_response("no such channel") } }
+            },
             "/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } }
         },
         "components": {
@@ -155,6 +163,11 @@ pub fn document() -> Value {
                     "body": { "type": "string" }, "created_at": { "type": "integer", "description": "unix ms" },
                     "moderation": { "$ref": "#/components/schemas/Moderation" },
                     "annotations": { "$ref": "#/components/schemas/Annotations" }
+                } },
+                "SentimentCounts": { "type": "object", "properties": {
+                    "channel_id": { "type": "string" }, "from": { "type": "integer" }, "to": { "type": ["integer", "null"] },
+                    "counts": { "type": "object", "properties": { "positive": { "type": "integer" }, "neutral": { "type": "integer" }, "negative": { "type": "integer" } } },
+                    "total": { "type": "integer", "description": "labelled messages; messages the extension did not analyse are not counted" }
                 } },
                 "Moderation": { "type": "string", "enum": ["none", "pending", "approved", "rejected"], "description": "pending: held by an extension" },
                 "Annotations": { "type": "object", "description": "hooks' annotations nested by namespace: `sentiment.label = negative` is {\"sentiment\": {\"label\": \"negative\"}}; the reason of a hold or reject is under `moderation` ({\"by\": extension id, \"reason\": ...})" },

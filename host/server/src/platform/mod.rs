@@ -2,7 +2,9 @@
 //! installed components and enabled extensions in step with the database, and
 //! the settings rules (JSON Schema, secrets) applied before anything is saved.
 
+pub mod default_auth;
 pub mod ingest;
+pub mod kv;
 pub mod registry;
 pub mod settings;
 

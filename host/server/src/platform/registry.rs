@@ -5,12 +5,13 @@
 //! live, so a refused change leaves all three as they were. Admin writes are
 //! serialised; readers take an `Arc` snapshot of a chain and never wait.
 
+use super::default_auth;
 use super::settings::{self, Split};
 use crate::secrets::{SecretBox, SecretError};
 use crate::store::{self, SHARED_TENANT, Store, StoreError, new_id, now_ms};
 use exthost_runtime::{
-    ConfigError, Extension, ExtensionConfig, FieldError, Grants, Hook, InstallError, InstalledComponent, Limits,
-    Runtime,
+    ConfigError, Extension, ExtensionConfig, FieldError, Grants, Hook, HookSet, InstallError, InstalledComponent,
+    Limits, Runtime,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -68,6 +69,7 @@ struct Chains {
     all: Vec<Live>,
     on_request: Arc<Vec<Extension>>,
     on_message: Arc<Vec<Extension>>,
+    on_login: Arc<Vec<Extension>>,
 }
 
 /// Where the registry's extensions run: the tenant, the public URL given to
@@ -247,6 +249,7 @@ impl Registry {
         let chains = Chains {
             on_request: chain(Hook::OnRequest),
             on_message: chain(Hook::OnMessage),
+            on_login: chain(Hook::OnLogin),
             all,
         };
         *self.chains.write().unwrap_or_else(|p| p.into_inner()) = chains;
@@ -264,6 +267,24 @@ impl Registry {
     /// The enabled extensions exporting on-message, in the admin's order.
     pub fn message_chain(&self) -> Arc<Vec<Extension>> {
         self.chains.read().unwrap_or_else(|p| p.into_inner()).on_message.clone()
+    }
+
+    /// The enabled extensions exporting on-login, in the admin's order.
+    pub fn login_chain(&self) -> Arc<Vec<Extension>> {
+        self.chains.read().unwrap_or_else(|p| p.into_inner()).on_login.clone()
+    }
+
+    /// Refuse `id` becoming the default authentication while another enabled extension is.
+    fn check_default_auth(&self, all: &[Live], id: &str, hooks: HookSet, public: &Value, enabled: bool) -> Result<()> {
+        if !enabled || !default_auth::claims(hooks, public) {
+            return Ok(());
+        }
+        let holders = all.iter().filter(|l| l.row.enabled).map(|l| default_auth::Holder {
+            id: &l.row.id,
+            name: &l.component.manifest().name,
+            claims: default_auth::claims(l.component.hooks(), &l.row.settings),
+        });
+        default_auth::check(id, holders).map_err(|e| RegistryError::Invalid(vec![e]))
     }
 
     /// Check settings with the schema and the extension's `validate-config`.
@@ -327,6 +348,8 @@ impl Registry {
         self.validate(&component, &settings).await?;
         let Split { public, secrets } = settings::split(component.manifest(), into_map(settings));
         let id = new_id();
+        let public_value = Value::Object(public.clone());
+        self.check_default_auth(&self.snapshot(), &id, component.hooks(), &public_value, enabled)?;
         let ext = if enabled {
             Some(
                 self.start(&component, &id, &Value::Object(public.clone()), &secrets)
@@ -396,6 +419,13 @@ impl Registry {
         let full = full_settings(&Value::Object(public.clone()), &secrets);
         self.validate(&live.component, &full).await?;
         let enabled = enabled.unwrap_or(live.row.enabled);
+        self.check_default_auth(
+            &all,
+            id,
+            live.component.hooks(),
+            &Value::Object(public.clone()),
+            enabled,
+        )?;
         let ext = match (&live.ext, enabled) {
             (Some(ext), true) => {
                 let (ext, text) = (ext.clone(), full.to_string());

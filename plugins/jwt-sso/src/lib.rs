@@ -1,0 +1,20 @@
+//! The JWT single sign-on extension, after Engage Digital's published JWT SSO:
+//! the customer's system signs a token (HS256, HS384 or HS512) with the shared
+//! secret and sends the agent to `/users/auth/jwt/callback?jwt=...`; this
+//! extension vouches for the agent named by the token's `external_id`, or
+//! refuses with one of Engage's error codes. The token checks ([`token`]), the
+//! login and request decisions ([`login`], [`request`]), the settings
+//! ([`settings`]) and URL helpers ([`url`]) are plain Rust, unit-tested
+//! natively; `component` only adapts them to the WIT `sso` world and its `kv`
+//! import (the `jti` replay window, shared by every node).
+
+pub mod login;
+pub mod request;
+pub mod settings;
+pub mod token;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
+
+pub use settings::{FieldError, Settings};
