@@ -7,6 +7,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "build/python.rs"]
+mod python;
+
 const TARGET: &str = "wasm32-wasip2";
 
 /// A plugin workspace and its members (package names).
@@ -42,6 +45,9 @@ fn main() {
     code += &build(&root, &target_dir, &BUILTIN, "builtin");
     if env::var_os("CARGO_FEATURE_TEST_PLUGINS").is_some() {
         code += &build(&root, &target_dir, &TEST_PLUGINS, "test_plugins");
+    }
+    if env::var_os("CARGO_FEATURE_EXAMPLES").is_some() {
+        code += &python::build(&root, &target_dir);
     }
     fs::write(out_dir.join("artifacts.rs"), code).expect("write artifacts.rs");
 }

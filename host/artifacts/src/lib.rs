@@ -2,6 +2,7 @@
 //! `builtin::ALL` lists the built-in extensions (package name, path to the
 //! `.wasm`) and `builtin::EMBEDDED` carries their bytes, so a server binary has
 //! them without the build tree; with the `test-plugins` feature,
-//! `test_plugins` lists the hostile guests the tests use.
+//! `test_plugins` lists the hostile guests the tests use; with `examples`,
+//! `python_examples` names the components built from `plugins/examples/python`.
 
 include!(concat!(env!("OUT_DIR"), "/artifacts.rs"));

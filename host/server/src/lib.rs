@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod pipeline;
 pub mod platform;
+pub mod plugin_check;
 pub mod secrets;
 pub mod server;
 pub mod state;

@@ -24,6 +24,20 @@ enum Command {
         #[arg(long, env = "EXTHOST_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Work with extension components.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Load a component and report what the contract sees, or why it is refused.
+    Check {
+        /// The component, e.g. target/wasm32-wasip2/release/my_extension.wasm.
+        file: PathBuf,
+    },
 }
 
 fn init_logging() {
@@ -61,6 +75,18 @@ async fn main() -> anyhow::Result<()> {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
+        Command::Plugin {
+            command: PluginCommand::Check { file },
+        } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match exthost::plugin_check::check(&bytes) {
+                Ok(report) => print!("{report}"),
+                Err(e) => {
+                    eprintln!("{}: {e}", file.display());
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
             let running = exthost::server::start(config, shutdown_signal())
