@@ -12,11 +12,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use exthost::store::{Role, User};
 use exthost::web::return_to::encode;
+use exthost_tests::logs::captured as logs;
 use exthost_tests::server::{self, Options, Server};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const SECRET: &str = "jwt-e2e-Shared-Secret-5521-Kestrel";
@@ -28,42 +27,6 @@ const PRIVATE_PEM: &str = include_str!("fixtures/jwt-test-rsa-private.pem");
 const PUBLIC_PEM: &str = include_str!("fixtures/jwt-test-rsa-public.pem");
 
 // ---- log capture -----------------------------------------------------------
-
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
-fn logs() -> &'static Logs {
-    static LOGS: OnceLock<Logs> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Logs::default();
-        let filter = "info,exthost=trace,exthost_runtime=trace,exthost_tests=trace,sqlx=trace,axum=trace";
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(logs.clone())
-            .with_ansi(false)
-            .init();
-        logs
-    })
-}
 
 fn capturing() -> Options {
     logs();
@@ -516,7 +479,7 @@ async fn switches(s: Server) {
 
     let view = s.get(&format!("{EXTENSIONS}/{first}")).await;
     assert_no_secret("the extension's view", &view.body);
-    let log = String::from_utf8_lossy(&logs().0.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+    let log = logs().text();
     // The log did see the logins, so the check below looks at something.
     assert!(
         log.contains("login refused") && log.contains("token_invalid"),

@@ -7,59 +7,14 @@
 //! TRACE level for the exthost crates.
 
 use exthost_tests::both_backends;
+use exthost_tests::logs::captured as logs;
 use exthost_tests::server::{Db, Method, Options, Server};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 const SECRET: &str = "sk-Zebra-Quartz-7741-first";
 const NEW_SECRET: &str = "sk-Walrus-Ember-0932-second";
 const EXTENSIONS: &str = "/api/v1/extensions";
-
-/// Everything the process logs, as text.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
-    }
-}
-
-/// The process's log, captured from the first call on (before any server starts).
-fn logs() -> &'static Logs {
-    static LOGS: OnceLock<Logs> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Logs::default();
-        let filter = "info,exthost=trace,exthost_runtime=trace,exthost_tests=trace,sqlx=trace,axum=trace";
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(logs.clone())
-            .with_ansi(false)
-            .init();
-        logs
-    })
-}
 
 fn capturing() -> Options {
     logs();

@@ -7,6 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "build/js.rs"]
+mod js;
 #[path = "build/python.rs"]
 mod python;
 
@@ -48,6 +50,7 @@ fn main() {
     }
     if env::var_os("CARGO_FEATURE_EXAMPLES").is_some() {
         code += &python::build(&root, &target_dir);
+        code += &js::build(&root, &target_dir);
     }
     fs::write(out_dir.join("artifacts.rs"), code).expect("write artifacts.rs");
 }

@@ -85,6 +85,9 @@ impl Runtime {
         let mut linker = Linker::<HostState>::new(&engine);
         let link = |e: wasmtime::Error| RuntimeError::Link(format!("{e:#}"));
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link)?;
+        // `wasi:http` (componentize-js components import it); requests are
+        // denied unless their host was granted: see `OutboundHttp`.
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(link)?;
         crate::bindings::Full::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s).map_err(link)?;
 
         let cache = match &config.cache_dir {
