@@ -7,6 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "build/examples.rs"]
+mod examples;
 #[path = "build/js.rs"]
 mod js;
 #[path = "build/python.rs"]
