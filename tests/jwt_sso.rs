@@ -187,6 +187,12 @@ async fn enable(s: &Server, settings: Value) -> String {
     assert_eq!(added.status, 201, "{added:?}");
     assert_no_secret("the add's answer", &added.body);
     assert_eq!(added.json()["secrets"], json!({ "shared_secret": true }));
+    // The read-only Endpoint URL the admin copies into the customer's system.
+    let endpoint = format!(
+        "{}/users/auth/jwt/callback?jwt={{jwt_payload}}",
+        s.state.config.base_url()
+    );
+    assert_eq!(added.json()["computed"]["endpoint_url"], json!(endpoint));
     added.json()["id"].as_str().expect("an id").to_string()
 }
 
@@ -473,7 +479,8 @@ async fn switches(s: Server) {
     old["iat"] = json!(now_s() - 600);
     let page = callback(&s, &hs256(&old), None).await;
     assert!(
-        page.body.contains("token_expired") && page.body.contains("600"),
+        // The detail names the age limit (the age itself may read 600 or 601 s).
+        page.body.contains("token_expired") && page.body.contains("at most 300 s"),
         "{page:?}"
     );
 

@@ -131,15 +131,23 @@ impl Running {
 }
 
 /// Bind `config.listen` and serve until `shutdown` resolves.
-pub async fn start(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Running, StartError> {
+pub async fn start(
+    mut config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
     let listen = config.listen;
-    let (state, first_start) = build(config).await?;
+    // Bind first: with port 0 only the bound address says where the platform
+    // is, and extensions get the base URL in `init`.
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| StartError::Bind { addr: listen, source })?;
     let addr = listener
         .local_addr()
         .map_err(|source| StartError::Bind { addr: listen, source })?;
+    if config.base_url.is_none() {
+        config.base_url = Some(format!("http://{addr}"));
+    }
+    let (state, first_start) = build(config).await?;
     let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(shutdown).await });
     Ok(Running {

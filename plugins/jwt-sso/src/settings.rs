@@ -45,7 +45,8 @@ pub const CONFIG_SCHEMA: &str = r#"{
       "type": "string",
       "title": "Endpoint URL",
       "description": "Where your system sends agents with their token: <platform URL>/users/auth/jwt/callback?jwt=<token>&return_to=<path>. Set by the platform.",
-      "readOnly": true
+      "readOnly": true,
+      "x-exthost-value": "{base_url}/users/auth/jwt/callback?jwt={jwt_payload}"
     },
     "shared_secret": {
       "type": "string",

@@ -190,6 +190,7 @@ pub fn document() -> Value {
                     "title": { "type": "string" }, "enabled": { "type": "boolean" }, "position": { "type": "integer" },
                     "settings": { "type": "object", "description": "without secrets" },
                     "secrets": { "type": "object", "description": "secret field -> whether it is set", "additionalProperties": { "type": "boolean" } },
+                    "computed": { "type": "object", "description": "read-only settings the platform computes (x-exthost-value), e.g. JWT SSO's Endpoint URL", "additionalProperties": { "type": "string" } },
                     "hooks": { "type": "array", "items": { "type": "string" } }, "quarantined": { "type": "boolean" }
                 } }
             }

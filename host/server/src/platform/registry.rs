@@ -49,6 +49,8 @@ pub struct EnabledView {
     pub settings: Value,
     /// For each secret field: whether a value is stored.
     pub secrets: Value,
+    /// Values the platform computes for the admin (read-only settings).
+    pub computed: Value,
     pub hooks: Vec<Hook>,
     pub quarantined: bool,
     pub created_at: i64,
@@ -313,6 +315,7 @@ impl Registry {
             position: live.row.position,
             settings: live.row.settings.clone(),
             secrets: Value::Object(settings::secrets_set(manifest, &live.secrets)),
+            computed: Value::Object(settings::computed(manifest, &self.base_url)),
             hooks: live.component.hooks().iter().collect(),
             quarantined: live.ext.as_ref().is_some_and(|e| e.is_quarantined()),
             created_at: live.row.created_at,

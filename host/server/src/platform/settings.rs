@@ -84,6 +84,27 @@ pub fn merge_secrets(stored: Map<String, Value>, edit: Map<String, Value>) -> Ma
     merged
 }
 
+/// Values the platform computes for the admin to copy (e.g. JWT SSO's
+/// Endpoint URL): schema properties marked `"readOnly": true` with an
+/// `"x-exthost-value"` template, where `{base_url}` is the platform's URL and
+/// any other `{placeholder}` is left for the reader.
+pub fn computed(manifest: &Manifest, base_url: &str) -> Map<String, Value> {
+    let Some(props) = manifest.config_schema.get("properties").and_then(|p| p.as_object()) else {
+        return Map::new();
+    };
+    props
+        .iter()
+        .filter(|(_, p)| p.get("readOnly").and_then(Value::as_bool) == Some(true))
+        .filter_map(|(k, p)| {
+            let template = p.get("x-exthost-value")?.as_str()?;
+            Some((
+                k.clone(),
+                Value::String(template.replace("{base_url}", base_url.trim_end_matches('/'))),
+            ))
+        })
+        .collect()
+}
+
 /// Which secret fields hold a value: what the API shows instead of the values.
 pub fn secrets_set(manifest: &Manifest, secrets: &Map<String, Value>) -> Map<String, Value> {
     manifest
@@ -124,6 +145,20 @@ mod tests {
         assert!(fields.contains(&"days"), "{errs:?}");
         assert!(fields.contains(&"colour"), "{errs:?}");
         assert!(check_schema(&manifest(), &json!({"days": 3})).is_ok());
+    }
+
+    #[test]
+    fn computed_values_fill_in_the_base_url() {
+        let mut m = manifest();
+        m.config_schema["properties"]["endpoint"] = json!({
+            "type": "string", "readOnly": true, "x-exthost-value": "{base_url}/cb?jwt={jwt_payload}"
+        });
+        m.config_schema["properties"]["not_read_only"] = json!({ "type": "string", "x-exthost-value": "{base_url}" });
+        let computed = computed(&m, "https://acme.example/");
+        assert_eq!(
+            Value::Object(computed),
+            json!({ "endpoint": "https://acme.example/cb?jwt={jwt_payload}" })
+        );
     }
 
     #[test]
