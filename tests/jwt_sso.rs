@@ -594,6 +594,7 @@ async fn two_nodes(url: String) {
         let loser = if a.session.is_some() { &b } else { &a };
         assert_refused(loser, "token_replay", "the race's loser");
     }
+    one_default_authentication_across_nodes(&nodes).await;
     for stop in stops {
         let _ = stop.send(());
     }
@@ -602,4 +603,45 @@ async fn two_nodes(url: String) {
         let _ = tokio::time::timeout(Duration::from_secs(10), node.wait()).await;
         store.close().await;
     }
+}
+
+/// Node 2 does not hear of node 1's changes (no LISTEN/NOTIFY yet), so only
+/// the database can stop it making a second default authentication.
+async fn one_default_authentication_across_nodes(nodes: &[exthost::server::Running]) {
+    let api = |i: usize, path: &str| format!("http://{}{path}", nodes[i].addr);
+    let call = |req: reqwest::RequestBuilder| async move {
+        let r = req.bearer_auth(server::TOKEN).send().await.expect("API call");
+        (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let (_, list) = call(browser().get(api(0, EXTENSIONS))).await;
+    let first = list["extensions"][0]["id"]
+        .as_str()
+        .expect("the first extension")
+        .to_string();
+    // On node 1: the first stops being the default and a second one takes the role.
+    let off = call(
+        browser()
+            .put(api(0, &format!("{EXTENSIONS}/{first}")))
+            .json(&json!({ "settings": settings(false, true) })),
+    );
+    assert_eq!(off.await.0, 200);
+    let second = call(
+        browser()
+            .post(api(0, EXTENSIONS))
+            .json(&json!({ "extension": "jwt-sso", "settings": settings(true, true) })),
+    );
+    assert_eq!(second.await.0, 201);
+    // Node 2 still believes the first is the only SSO: its in-memory rule lets
+    // the edit through, and the database refuses it.
+    let (status, body) = call(
+        browser()
+            .put(api(1, &format!("{EXTENSIONS}/{first}")))
+            .json(&json!({ "settings": settings(true, true) })),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["field"], "used_as_default_authentication",
+        "{body}"
+    );
 }

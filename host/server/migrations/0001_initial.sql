@@ -207,12 +207,17 @@ CREATE TABLE extension (
     settings      TEXT   NOT NULL DEFAULT '{}',
     secrets       BYTEA,
     enabled       BIGINT NOT NULL CHECK (enabled IN (0, 1)),
+    -- 1 for the tenant's default authentication (an enabled SSO extension
+    -- used as default); the index below lets at most one row say so, even
+    -- when two nodes save at the same instant.
+    default_auth  BIGINT NOT NULL DEFAULT 0 CHECK (default_auth IN (0, 1)),
     position      BIGINT NOT NULL,
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL,
     PRIMARY KEY (tenant, id)
 );
 CREATE INDEX extension_by_position ON extension (tenant, position);
+CREATE UNIQUE INDEX extension_one_default_auth ON extension (tenant) WHERE default_auth = 1;
 
 -- Per-extension key/value state (JWT jti replay, survey grace periods), shared by every
 -- node on one PostgreSQL. Deleting an extension deletes its state.

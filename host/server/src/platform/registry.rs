@@ -372,10 +372,12 @@ impl Registry {
                     settings: Value::Object(public),
                     secrets: sealed,
                     enabled,
+                    default_auth: enabled && default_auth::claims(component.hooks(), &public_value),
                     now: now_ms(),
                 },
             )
-            .await?;
+            .await
+            .map_err(default_auth_conflict)?;
         self.audit(
             "extension.created",
             actor,
@@ -422,35 +424,44 @@ impl Registry {
         let full = full_settings(&Value::Object(public.clone()), &secrets);
         self.validate(&live.component, &full).await?;
         let enabled = enabled.unwrap_or(live.row.enabled);
-        self.check_default_auth(
-            &all,
-            id,
-            live.component.hooks(),
-            &Value::Object(public.clone()),
-            enabled,
-        )?;
-        let ext = match (&live.ext, enabled) {
-            (Some(ext), true) => {
-                let (ext, text) = (ext.clone(), full.to_string());
-                blocking(move || ext.reconfigure(&text).map(|_| ext))
-                    .await?
-                    .map_err(config_error)?;
-                live.ext.clone()
-            }
-            (None, true) => Some(
-                self.start(&live.component, id, &Value::Object(public.clone()), &secrets)
-                    .await?,
-            ),
-            (_, false) => None,
-        };
+        let public_value = Value::Object(public.clone());
+        self.check_default_auth(&all, id, live.component.hooks(), &public_value, enabled)?;
+        // Saved before the live extension changes: the database has the last
+        // word on the one default authentication (another node may hold it).
         let row = store::Extension {
-            settings: Value::Object(public),
+            settings: public_value.clone(),
             secrets: self.seal(id, &secrets)?,
             enabled,
+            default_auth: enabled && default_auth::claims(live.component.hooks(), &public_value),
             updated_at: now_ms(),
             ..live.row.clone()
         };
-        self.store.update_extension(&self.tenant, &row).await?;
+        self.store
+            .update_extension(&self.tenant, &row)
+            .await
+            .map_err(default_auth_conflict)?;
+        let started = match (&live.ext, enabled) {
+            (Some(ext), true) => {
+                let (ext, text) = (ext.clone(), full.to_string());
+                blocking(move || ext.reconfigure(&text))
+                    .await
+                    .and_then(|r| r.map_err(config_error))
+                    .map(|_| live.ext.clone())
+            }
+            (None, true) => self.start(&live.component, id, &public_value, &secrets).await.map(Some),
+            (_, false) => Ok(None),
+        };
+        let ext = match started {
+            Ok(ext) => ext,
+            Err(e) => {
+                // The settings validated but the extension would not start with
+                // them: put the saved row back so the database matches what runs.
+                if let Err(restore) = self.store.update_extension(&self.tenant, &live.row).await {
+                    tracing::error!(extension = %id, error = %restore, "could not restore the settings");
+                }
+                return Err(e);
+            }
+        };
         self.audit(
             "extension.updated",
             actor,
@@ -556,5 +567,17 @@ fn record(component: &InstalledComponent, bytes: Vec<u8>, builtin: bool) -> stor
             installed_at: now_ms(),
         },
         bytes,
+    }
+}
+
+/// A database refusal of a second default authentication (saved on another
+/// node meanwhile) is a settings refusal on the rule's field.
+fn default_auth_conflict(e: StoreError) -> RegistryError {
+    match e {
+        StoreError::Conflict { .. } => RegistryError::Invalid(vec![FieldError {
+            field: default_auth::FIELD.into(),
+            message: "another extension is already the default authentication; only one SSO extension can be".into(),
+        }]),
+        other => RegistryError::Store(other),
     }
 }

@@ -17,6 +17,8 @@ pub struct Extension {
     /// Ciphertext of the secret settings; None until one is set.
     pub secrets: Option<Vec<u8>>,
     pub enabled: bool,
+    /// This extension is the tenant's default authentication (at most one is).
+    pub default_auth: bool,
     /// Lower runs first; ties are broken by creation.
     pub position: i64,
     pub created_at: i64,
@@ -31,6 +33,8 @@ pub struct NewExtension {
     pub settings: Value,
     pub secrets: Option<Vec<u8>>,
     pub enabled: bool,
+    /// See [`Extension::default_auth`]; a second one is a `Conflict`.
+    pub default_auth: bool,
     pub now: i64,
 }
 
@@ -42,6 +46,7 @@ impl Extension {
             settings: get_json(row, "extension settings", "settings")?,
             secrets: get(row, "secrets")?,
             enabled: get_flag(row, "enabled")?,
+            default_auth: get_flag(row, "default_auth")?,
             position: get(row, "position")?,
             created_at: get(row, "created_at")?,
             updated_at: get(row, "updated_at")?,
@@ -49,8 +54,8 @@ impl Extension {
     }
 }
 
-const SELECT_EXTENSION: &str = "SELECT id, component_id, settings, secrets, enabled, position, \
-     created_at, updated_at FROM extension WHERE tenant = $1";
+const SELECT_EXTENSION: &str = "SELECT id, component_id, settings, secrets, enabled, default_auth, \
+     position, created_at, updated_at FROM extension WHERE tenant = $1";
 
 impl Store {
     /// Adds the extension after the tenant's others and returns it as stored.
@@ -60,8 +65,8 @@ impl Store {
         // creation, which is the order they were added in anyway.
         sqlx::query(
             "INSERT INTO extension (tenant, id, component_id, settings, secrets, enabled, \
-             position, created_at, updated_at) \
-             SELECT $1, $2, $3, $4, $5, $6, COALESCE(MAX(position) + 1, 0), $7, $7 \
+             default_auth, position, created_at, updated_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $8, COALESCE(MAX(position) + 1, 0), $7, $7 \
              FROM extension WHERE tenant = $1",
         )
         .bind(tenant)
@@ -71,6 +76,7 @@ impl Store {
         .bind(&new.secrets)
         .bind(flag(new.enabled))
         .bind(new.now)
+        .bind(flag(new.default_auth))
         .execute(&self.pool)
         .await
         .map_err(StoreError::on_insert("extension"))?;
@@ -84,7 +90,7 @@ impl Store {
     pub async fn update_extension(&self, tenant: &str, extension: &Extension) -> Result<()> {
         let done = sqlx::query(
             "UPDATE extension SET settings = $3, secrets = $4, enabled = $5, position = $6, \
-             updated_at = $7 WHERE tenant = $1 AND id = $2",
+             updated_at = $7, default_auth = $8 WHERE tenant = $1 AND id = $2",
         )
         .bind(tenant)
         .bind(&extension.id)
@@ -93,8 +99,10 @@ impl Store {
         .bind(flag(extension.enabled))
         .bind(extension.position)
         .bind(extension.updated_at)
+        .bind(flag(extension.default_auth))
         .execute(&self.pool)
-        .await?;
+        .await
+        .map_err(StoreError::on_insert("default authentication"))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("extension", &extension.id));
         }
@@ -149,6 +157,7 @@ pub(crate) mod tests {
             settings: json!({ "whitelisted_ips": "10.0.0.0/8\n192.168.1.1" }),
             secrets: None,
             enabled: true,
+            default_auth: false,
             now,
         }
     }
@@ -215,5 +224,31 @@ pub(crate) mod tests {
         assert!(store.list_extensions(T).await.unwrap().is_empty());
     }
 
-    both_backends!(insert_appends_in_order, update_reorders_and_stores_secrets, delete);
+    /// Two nodes saving a default authentication at once: the database refuses the second.
+    async fn one_default_authentication_per_tenant(store: Store) {
+        let first = NewExtension {
+            default_auth: true,
+            ..new_extension("e1", 10)
+        };
+        store.insert_extension(T, &first).await.unwrap();
+        let second = NewExtension {
+            default_auth: true,
+            ..new_extension("e2", 11)
+        };
+        let err = store.insert_extension(T, &second).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+        let mut third = store.insert_extension(T, &new_extension("e3", 12)).await.unwrap();
+        third.default_auth = true;
+        let err = store.update_extension(T, &third).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+        // Another tenant has its own.
+        store.insert_extension("other", &second).await.unwrap();
+    }
+
+    both_backends!(
+        insert_appends_in_order,
+        update_reorders_and_stores_secrets,
+        delete,
+        one_default_authentication_per_tenant
+    );
 }
