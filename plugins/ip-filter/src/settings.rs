@@ -3,6 +3,8 @@
 
 use crate::client::client_addr;
 use crate::rules::{RangeSet, parse_list};
+pub use exthost_sdk::settings::FieldError;
+use exthost_sdk::settings::field_error;
 use std::net::IpAddr;
 
 /// The settings' JSON Schema, as shown in the admin's form.
@@ -30,20 +32,6 @@ pub const CONFIG_SCHEMA: &str = r#"{
   }
 }"#;
 
-/// A settings problem, by field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-fn field_error(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
 /// Applied settings: who may pass.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -54,13 +42,7 @@ pub struct Filter {
 impl Filter {
     /// Parse and check settings; every problem is reported, not just the first.
     pub fn from_config(config: &str) -> Result<Filter, Vec<FieldError>> {
-        let value: serde_json::Value = serde_json::from_str(config)
-            .map_err(|e| vec![field_error("", format!("settings are not valid JSON: {e}"))])?;
-        let object = match value {
-            serde_json::Value::Object(o) => o,
-            serde_json::Value::Null => Default::default(),
-            _ => return Err(vec![field_error("", "settings must be a JSON object")]),
-        };
+        let object = exthost_sdk::settings::object(config)?;
         let mut errors = Vec::new();
         let mut filter = Filter::default();
         for (key, value) in &object {

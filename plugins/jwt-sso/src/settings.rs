@@ -3,6 +3,8 @@
 //! agents to), and the [`Settings`] they become. `used_as_default_authentication`
 //! is also read by the host: it keeps at most one SSO extension the default.
 
+pub use exthost_sdk::settings::FieldError;
+use exthost_sdk::settings::field_error;
 /// The settings' JSON Schema, as shown in the admin's form.
 pub const CONFIG_SCHEMA: &str = r#"{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -62,20 +64,6 @@ pub const CONFIG_SCHEMA: &str = r#"{
 pub const CALLBACK_PATH: &str = "/users/auth/jwt/callback";
 const MIN_SECRET_CHARS: usize = 16;
 
-/// A settings problem, by field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-fn field_error(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
 /// Applied settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -120,13 +108,7 @@ fn url(field: &str, text: &str) -> Result<Option<String>, FieldError> {
 impl Settings {
     /// Parse and check settings; every problem is reported, not just the first.
     pub fn from_config(config: &str) -> Result<Settings, Vec<FieldError>> {
-        let value: serde_json::Value = serde_json::from_str(config)
-            .map_err(|e| vec![field_error("", format!("settings are not valid JSON: {e}"))])?;
-        let object = match value {
-            serde_json::Value::Object(o) => o,
-            serde_json::Value::Null => Default::default(),
-            _ => return Err(vec![field_error("", "settings must be a JSON object")]),
-        };
+        let object = exthost_sdk::settings::object(config)?;
         let mut s = Settings::default();
         let mut errors = Vec::new();
         for (key, value) in &object {

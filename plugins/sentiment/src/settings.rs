@@ -2,6 +2,8 @@
 //! ids one per line or separated by commas; blank means every channel. Each
 //! refusal names the field.
 
+pub use exthost_sdk::settings::FieldError;
+use exthost_sdk::settings::field_error;
 use std::collections::HashSet;
 
 /// The settings' JSON Schema, as shown in the admin's form.
@@ -21,20 +23,6 @@ pub const CONFIG_SCHEMA: &str = r#"{
   }
 }"#;
 
-/// A settings problem, by field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-fn field_error(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
 /// Applied settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
@@ -45,13 +33,7 @@ pub struct Settings {
 impl Settings {
     /// Parse and check settings; every problem is reported, not just the first.
     pub fn from_config(config: &str) -> Result<Settings, Vec<FieldError>> {
-        let value: serde_json::Value = serde_json::from_str(config)
-            .map_err(|e| vec![field_error("", format!("settings are not valid JSON: {e}"))])?;
-        let object = match value {
-            serde_json::Value::Object(o) => o,
-            serde_json::Value::Null => Default::default(),
-            _ => return Err(vec![field_error("", "settings must be a JSON object")]),
-        };
+        let object = exthost_sdk::settings::object(config)?;
         let mut errors = Vec::new();
         let mut settings = Settings::default();
         for (key, value) in &object {
