@@ -483,6 +483,17 @@ async fn switches(s: Server) {
         page.body.contains("token_expired") && page.body.contains("at most 300 s"),
         "{page:?}"
     );
+    // The host decides `user_not_found`; in DEBUG mode it says which id matched
+    // nothing and where it looked, and starts no session.
+    let page = callback(&s, &hs256(&claims("nobody-here")), None).await;
+    assert_eq!(page.status, 401, "{page:?}");
+    assert!(page.session.is_none(), "{page:?}");
+    assert!(
+        page.body.contains("user_not_found")
+            && page.body.contains("nobody-here")
+            && page.body.contains("JWT external id or external id"),
+        "{page:?}"
+    );
 
     let view = s.get(&format!("{EXTENSIONS}/{first}")).await;
     assert_no_secret("the extension's view", &view.body);

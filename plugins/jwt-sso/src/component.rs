@@ -94,6 +94,7 @@ impl on_login::Guest for JwtSso {
                     external_id,
                     match_order: vec![IdField::JwtExternalId, IdField::ExternalId],
                     return_to,
+                    show_detail: settings.debug,
                 }),
                 Decision::Refuse(r) => {
                     log(Level::Info, &format!("login refused: {}: {}", r.code, r.detail));

@@ -4,7 +4,8 @@
 //! with `error=`), or a debug page when it asks to show the detail. An accepted
 //! SSO claim is matched against agents by its `match-order`; an unknown agent
 //! goes back to the login page with `user_not_found`, where the SSO extension
-//! may send it on to its remote login. Success starts a session and sends the
+//! may send it on to its remote login, or, when the claim asks for detail (the
+//! extension's DEBUG mode), gets a page naming the id that matched nobody. Success starts a session and sends the
 //! browser to `return_to` if it is a local path, else home.
 
 use super::hooks::{self, Outcome};
@@ -185,6 +186,28 @@ async fn find_agent(state: &AppState, claim: &LoginClaim) -> crate::store::Resul
     Ok(None)
 }
 
+/// What the DEBUG page says when a claim matched no agent: the id, and every
+/// field it was tried against, so the admin can see which record to fix.
+fn no_agent_detail(claim: &LoginClaim) -> String {
+    let fields: Vec<&str> = claim
+        .match_order
+        .iter()
+        .map(|f| match f {
+            IdField::JwtExternalId => "JWT external id",
+            IdField::ExternalId => "external id",
+        })
+        .collect();
+    format!(
+        "No agent has `{}` as {}.",
+        claim.external_id,
+        if fields.is_empty() {
+            "any id".to_string()
+        } else {
+            fields.join(" or ")
+        }
+    )
+}
+
 /// GET /users/auth/jwt/callback?jwt=...&return_to=...
 pub async fn jwt_callback(
     State(state): State<Arc<AppState>>,
@@ -202,6 +225,9 @@ pub async fn jwt_callback(
             Ok(Some(user)) => logged_in(&state, &user, claim.return_to.as_deref()).await,
             Ok(None) => {
                 tracing::info!(%extension, external_id = %claim.external_id, "login refused: user_not_found");
+                if claim.show_detail {
+                    return html::debug_refusal("user_not_found", &no_agent_detail(&claim));
+                }
                 see_other(&format!("{LOGIN_PATH}?error=user_not_found"))
             }
             Err(e) => internal(&e.to_string()),
