@@ -67,10 +67,40 @@ fn bench(c: &mut Criterion) {
     group.bench_function("wasm component, empty list (call floor)", |b| {
         b.iter(|| black_box(floor.on_request(black_box(&ctx), black_box(&request)).unwrap()))
     });
+    // The engine's own floor: a component export taking and returning nothing,
+    // called through wasmtime's typed API on the same engine settings. No
+    // extension can be called for less than this.
+    let (mut store, empty) = empty_export();
+    group.bench_function("wasmtime floor: empty component export", |b| {
+        b.iter(|| black_box(empty.call(&mut store, ()).unwrap()))
+    });
     group.bench_function("native", |b| {
         b.iter(|| black_box(native.check(black_box(&request.peer_addr), forwarded_for).is_ok()))
     });
     group.finish();
+}
+
+/// A component whose one export does nothing, on an engine configured as
+/// `Runtime::new` configures its own (component model, epoch interruption).
+fn empty_export() -> (wasmtime::Store<()>, wasmtime::component::TypedFunc<(), ()>) {
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true).epoch_interruption(true);
+    let engine = wasmtime::Engine::new(&config).expect("engine");
+    let component = wasmtime::component::Component::new(
+        &engine,
+        r#"(component
+            (core module $m (func (export "f")))
+            (core instance $i (instantiate $m))
+            (func (export "f") (canon lift (core func $i "f"))))"#,
+    )
+    .expect("empty component");
+    let mut store = wasmtime::Store::new(&engine, ());
+    store.set_epoch_deadline(u64::MAX / 2);
+    let instance = wasmtime::component::Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .expect("instantiate");
+    let f = instance.get_typed_func::<(), ()>(&mut store, "f").expect("export f");
+    (store, f)
 }
 
 criterion_group!(benches, bench);
