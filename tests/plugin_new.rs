@@ -36,7 +36,10 @@ async fn scaffold_build_install_and_run(lang: &'static str) {
     let printed = sh_ok(&format!("exthost plugin new {name} --lang {lang}"), work.path(), &env)
         .await
         .stdout;
-    assert!(printed.contains(&format!("Created the extension `{name}`")), "{printed}");
+    assert!(
+        printed.contains(&format!("Created the extension `{name}`")),
+        "{printed}"
+    );
     let rust_target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-new-rust");
     link_toolchain(&project, lang, &rust_target);
 
@@ -65,7 +68,10 @@ async fn scaffold_build_install_and_run(lang: &'static str) {
         assert_eq!(before.status, 404, "{before:?}");
 
         let uploaded = sh_ok(&install[0], &project, &env).await.stdout;
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&uploaded).unwrap()["name"], name.as_str());
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&uploaded).unwrap()["name"],
+            name.as_str()
+        );
         let enabled = sh_ok(&install[1], &project, &env).await.stdout;
         let enabled: serde_json::Value = serde_json::from_str(&enabled).expect("JSON");
         assert_eq!(enabled["hooks"], json!(["on-request"]), "{enabled}");
@@ -76,14 +82,23 @@ async fn scaffold_build_install_and_run(lang: &'static str) {
         // The greeting is the settings': change them and the hook says so.
         let id = enabled["id"].as_str().expect("an id");
         let put = s
-            .put(&format!("/api/v1/extensions/{id}"), &json!({ "settings": { "greeting": "Bonjour" } }))
+            .put(
+                &format!("/api/v1/extensions/{id}"),
+                &json!({ "settings": { "greeting": "Bonjour" } }),
+            )
             .await;
         assert_eq!(put.status, 200, "{put:?}");
         let answered = s.send(s.anonymous(Method::GET, &format!("/hello/{name}"))).await;
-        assert_eq!((answered.status, answered.body.as_str()), (200, format!("Bonjour from {name}").as_str()));
+        assert_eq!(
+            (answered.status, answered.body.as_str()),
+            (200, format!("Bonjour from {name}").as_str())
+        );
         // Its own check refuses an empty greeting, naming the field.
         let refused = s
-            .put(&format!("/api/v1/extensions/{id}"), &json!({ "settings": { "greeting": " " } }))
+            .put(
+                &format!("/api/v1/extensions/{id}"),
+                &json!({ "settings": { "greeting": " " } }),
+            )
             .await
             .assert_error(422, "invalid_settings");
         assert_eq!(refused["fields"][0]["field"], "greeting", "{refused}");

@@ -40,7 +40,12 @@ fn scaffolded(block: &str) -> Option<(String, String)> {
     let words: Vec<&str> = block.split_whitespace().collect();
     let at = words.windows(3).position(|w| w == ["exthost", "plugin", "new"])?;
     let name = words.get(at + 3)?.to_string();
-    let lang = words.iter().skip(at).skip_while(|w| **w != "--lang").nth(1)?.to_string();
+    let lang = words
+        .iter()
+        .skip(at)
+        .skip_while(|w| **w != "--lang")
+        .nth(1)?
+        .to_string();
     Some((name, lang))
 }
 
@@ -51,8 +56,13 @@ fn the_guide_has_a_tested_path_for_each_language() {
     assert_eq!(langs, ["rust", "python", "js"]);
     for name in ["hello-rust", "hello-py", "hello-js"] {
         let installs = blocks.iter().any(|b| b.contains(&format!("\"extension\": \"{name}\"")));
-        let runs = blocks.iter().any(|b| b.contains(&format!("grep -x 'Hello from {name}'")));
-        assert!(installs && runs, "{name}: the guide must enable it and see its hook run");
+        let runs = blocks
+            .iter()
+            .any(|b| b.contains(&format!("grep -x 'Hello from {name}'")));
+        assert!(
+            installs && runs,
+            "{name}: the guide must enable it and see its hook run"
+        );
     }
 }
 

@@ -45,7 +45,11 @@ pub fn link_toolchain(project: &Path, lang: &str, rust_target: &Path) {
 }
 
 fn ancestor(path: &str, up: usize) -> PathBuf {
-    Path::new(path).ancestors().nth(up).expect("an install dir").to_path_buf()
+    Path::new(path)
+        .ancestors()
+        .nth(up)
+        .expect("an install dir")
+        .to_path_buf()
 }
 
 /// What a command printed, and whether it succeeded.
@@ -61,7 +65,13 @@ pub struct Output {
 pub async fn sh(command: &str, dir: &Path, env: &[(&str, String)]) -> Output {
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c").arg(command).current_dir(dir).stdin(Stdio::null());
-    for var in ["CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET", "RUSTC_WRAPPER"] {
+    for var in [
+        "CARGO_TARGET_DIR",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WRAPPER",
+    ] {
         cmd.env_remove(var);
     }
     for (k, v) in env {

@@ -66,9 +66,7 @@ pub enum ScaffoldError {
     NoHooks,
     #[error("dir: {0} exists and is not empty")]
     DirNotEmpty(PathBuf),
-    #[error(
-        "sdk: no exthost SDK at {0} (give --sdk the plugins/sdk folder of an exthost checkout)"
-    )]
+    #[error("sdk: no exthost SDK at {0} (give --sdk the plugins/sdk folder of an exthost checkout)")]
     NoSdk(PathBuf),
     #[error("cannot write {0}: {1}")]
     Write(PathBuf, std::io::Error),
@@ -247,7 +245,11 @@ fn instructions(project: &NewProject, crate_name: &str, hooks: &[usize]) -> Stri
             format!(".venv/bin/componentize-py -d wit -w extension componentize app -o {name}.wasm"),
             format!("{name}.wasm"),
         ),
-        Lang::Js => ("npm install".to_string(), "npm run build".to_string(), format!("{name}.wasm")),
+        Lang::Js => (
+            "npm install".to_string(),
+            "npm run build".to_string(),
+            format!("{name}.wasm"),
+        ),
     };
     let hook_names: Vec<&str> = hooks.iter().map(|&i| HOOKS[i].0).collect();
     let mut out = String::new();
@@ -319,7 +321,10 @@ mod tests {
         let js = project(&tmp.path().join("js"), Lang::Js, &["on-message", "on-request"]);
         create(&js).unwrap();
         let world = std::fs::read_to_string(js.dir.join("wit/extension.wit")).unwrap();
-        assert!(world.contains("export on-message;\n    export on-request;\n}"), "{world}");
+        assert!(
+            world.contains("export on-message;\n    export on-request;\n}"),
+            "{world}"
+        );
         let app = std::fs::read_to_string(js.dir.join("app.js")).unwrap();
         assert!(app.contains("export const onMessage") && app.contains("export const onRequest"));
         assert!(!app.contains("onLogin") && !app.contains("{{"), "{app}");
