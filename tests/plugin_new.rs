@@ -4,7 +4,8 @@
 //! printed `exthost plugin check` accepts the component; its printed install
 //! commands (curl) upload and enable it on a running server; and its
 //! on-request hook answers `GET /hello/<name>` with the greeting from the
-//! settings it was enabled with, while other requests go through.
+//! settings it was enabled with, while other requests go through. A project
+//! scaffolded with every hook builds and exports all four.
 
 use exthost_tests::server::{Db, Method, Options, Server, TOKEN, run};
 use exthost_tests::shell::{exthost_on_path, link_toolchain, path_with, sh_ok};
@@ -24,39 +25,71 @@ fn commands(printed: &str, heading: &str) -> Vec<String> {
         .collect()
 }
 
-async fn scaffold_build_install_and_run(lang: &'static str) {
+/// A scaffolded and built project: its temp dir, folder, printed text, `PATH`.
+struct Built {
+    _work: tempfile::TempDir,
+    _bin: tempfile::TempDir,
+    project: PathBuf,
+    printed: String,
+    path: String,
+}
+
+/// `exthost plugin new NAME --lang LANG ARGS`, as a user runs it from the
+/// parent directory, then the `Build:` commands it printed.
+async fn scaffold_and_build(name: &str, lang: &str, args: &str) -> Built {
     let work = tempfile::tempdir().expect("temp dir");
     let bin = exthost_on_path(EXTHOST);
-    let name = format!("hello-{lang}");
-    let project = work.path().join(&name);
-
-    // `exthost plugin new`, as a user runs it, from the parent directory.
+    let project = work.path().join(name);
     let path = path_with(bin.path());
     let env = vec![("PATH", path.clone())];
-    let printed = sh_ok(&format!("exthost plugin new {name} --lang {lang}"), work.path(), &env)
-        .await
-        .stdout;
+    let printed = sh_ok(
+        &format!("exthost plugin new {name} --lang {lang} {args}"),
+        work.path(),
+        &env,
+    )
+    .await
+    .stdout;
     assert!(
         printed.contains(&format!("Created the extension `{name}`")),
         "{printed}"
     );
     let rust_target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-new-rust");
     link_toolchain(&project, lang, &rust_target);
-
     for command in commands(&printed, "Build:") {
         sh_ok(&command, &project, &env).await;
     }
-    let check = commands(&printed, "Check:");
-    assert_eq!(check.len(), 1, "{printed}");
-    let report = sh_ok(&check[0], &project, &env).await.stdout;
+    Built {
+        _work: work,
+        _bin: bin,
+        project,
+        printed,
+        path,
+    }
+}
+
+/// What the printed `exthost plugin check` says of the built component.
+async fn check(built: &Built) -> String {
+    let check = commands(&built.printed, "Check:");
+    assert_eq!(check.len(), 1, "{}", built.printed);
+    sh_ok(&check[0], &built.project, &[("PATH", built.path.clone())])
+        .await
+        .stdout
+}
+
+async fn scaffold_build_install_and_run(lang: &'static str) {
+    let name = format!("hello-{lang}");
+    let built = scaffold_and_build(&name, lang, "").await;
+    let report = check(&built).await;
     assert!(report.starts_with(&format!("ok: {name} ")), "{report}");
+    // Exactly the hook it implements: the host calls nothing else.
     assert!(report.contains("hooks: on-request\n"), "{report}");
+    let (printed, path) = (built.printed.clone(), built.path.clone());
 
     let install = commands(&printed, "Install and enable");
     assert_eq!(install.len(), 2, "{printed}");
     let try_it = commands(&printed, "Try it:");
     assert_eq!(try_it.len(), 1, "{printed}");
-    let project = project.clone();
+    let project = built.project.clone();
     run(Db::Sqlite, Options::default(), move |s: Server| async move {
         let env = vec![
             ("PATH", path),
@@ -107,6 +140,39 @@ async fn scaffold_build_install_and_run(lang: &'static str) {
         assert_eq!((health.status, health.body.as_str()), (200, "ok"));
     })
     .await;
+}
+
+/// Every hook, in each language: the component builds and exports all four.
+async fn every_hook_is_exported(lang: &'static str) {
+    let name = format!("all-{lang}");
+    let built = scaffold_and_build(&name, lang, "--hooks on-message,on-login,on-purge-tick,on-request").await;
+    let report = check(&built).await;
+    let hooks = report
+        .lines()
+        .find_map(|l| l.strip_prefix("hooks: "))
+        .unwrap_or_default();
+    let mut hooks: Vec<&str> = hooks.split(", ").collect();
+    hooks.sort();
+    assert_eq!(
+        hooks,
+        ["on-login", "on-message", "on-purge-tick", "on-request"],
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hook_rust() {
+    every_hook_is_exported("rust").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hook_python() {
+    every_hook_is_exported("python").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hook_js() {
+    every_hook_is_exported("js").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
