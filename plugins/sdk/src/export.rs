@@ -90,7 +90,9 @@ pub fn on_purge_tick<T: OnPurgeTick>(ctx: Context, tick: PurgeTick) -> Result<Pu
 /// Hooks are `on_message`, `on_login`, `on_purge_tick` and `on_request`, in
 /// any order; the component exports `metadata` and exactly those. Invoke it
 /// once, in the module that defines or imports `$ty`. It expands to nothing
-/// outside wasm, so the crate's logic still builds and tests natively.
+/// outside wasm, so the crate's logic still builds and tests natively. The
+/// bindings it generates name the SDK by its crate name: keep the dependency
+/// named `exthost-sdk` (no `package = ...` renaming).
 #[macro_export]
 macro_rules! export {
     ($ty:ident with [$($hook:ident),+ $(,)?]) => {
