@@ -3,6 +3,7 @@
 
 pub mod logs;
 pub mod server;
+pub mod shell;
 
 use exthost_runtime::{HookContext, HttpRequest, InstalledComponent, Runtime, RuntimeConfig};
 use std::sync::{Arc, OnceLock};

@@ -37,10 +37,15 @@ fn componentize_js(target_dir: &Path) -> PathBuf {
     exe
 }
 
-/// Build every JavaScript example; return a module naming each component.
+/// Build every JavaScript example; return a module naming each component, and
+/// one naming the tool, for the tests that build a scaffolded extension with it.
 pub fn build(root: &Path, target_dir: &Path) -> String {
     let wit = root.join("wit");
-    build_all(
+    let tool = format!(
+        "pub mod js_toolchain {{\n    pub const COMPONENTIZE_JS: &str = {:?};\n}}\n",
+        componentize_js(target_dir).display().to_string()
+    );
+    tool + &build_all(
         root,
         &target_dir.join("js-examples"),
         "js_examples",

@@ -39,10 +39,15 @@ fn componentize_py(target_dir: &Path) -> PathBuf {
     exe
 }
 
-/// Build every Python example; return a module naming each component.
+/// Build every Python example; return a module naming each component, and
+/// one naming the tool, for the tests that build a scaffolded extension with it.
 pub fn build(root: &Path, target_dir: &Path) -> String {
     let wit = root.join("wit");
-    build_all(
+    let tool = format!(
+        "pub mod python_toolchain {{\n    pub const COMPONENTIZE_PY: &str = {:?};\n}}\n",
+        componentize_py(target_dir).display().to_string()
+    );
+    tool + &build_all(
         root,
         &target_dir.join("python-examples"),
         "python_examples",

@@ -9,6 +9,7 @@ pub mod config;
 pub mod pipeline;
 pub mod platform;
 pub mod plugin_check;
+pub mod scaffold;
 pub mod secrets;
 pub mod server;
 pub mod state;

@@ -38,6 +38,23 @@ enum PluginCommand {
         /// The component, e.g. target/wasm32-wasip2/release/my_extension.wasm.
         file: PathBuf,
     },
+    /// Create a new extension project, and print the commands that build and install it.
+    New {
+        /// The extension's name: lower-case letters, digits and `-`, e.g. `hello-world`.
+        name: String,
+        /// The language: rust, python or js.
+        #[arg(long)]
+        lang: String,
+        /// Where to create it (default: ./NAME); must not exist, or be empty.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The hooks it exports, comma-separated: on-request, on-message, on-login, on-purge-tick.
+        #[arg(long, value_delimiter = ',', default_value = "on-request")]
+        hooks: Vec<String>,
+        /// Rust: the plugins/sdk folder of an exthost checkout (default: this binary's own).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
 }
 
 fn init_logging() {
@@ -84,6 +101,31 @@ async fn main() -> anyhow::Result<()> {
                 Err(e) => {
                     eprintln!("{}: {e}", file.display());
                     std::process::exit(1);
+                }
+            }
+        }
+        Command::Plugin {
+            command:
+                PluginCommand::New {
+                    name,
+                    lang,
+                    dir,
+                    hooks,
+                    sdk,
+                },
+        } => {
+            let project = exthost::scaffold::NewProject {
+                dir: dir.unwrap_or_else(|| PathBuf::from(&name)),
+                name,
+                lang: lang.parse()?,
+                hooks,
+                sdk,
+            };
+            match exthost::scaffold::create(&project) {
+                Ok(next) => print!("{next}"),
+                Err(e) => {
+                    eprintln!("exthost plugin new: {e}");
+                    std::process::exit(2);
                 }
             }
         }

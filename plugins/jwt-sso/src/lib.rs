@@ -5,8 +5,8 @@
 //! refuses with one of Engage's error codes. The token checks ([`token`]), the
 //! login and request decisions ([`login`], [`request`]), the settings
 //! ([`settings`]) and URL helpers ([`url`]) are plain Rust, unit-tested
-//! natively; `component` only adapts them to the WIT `sso` world and its `kv`
-//! import (the `jti` replay window, shared by every node).
+//! natively; `component` is the extension as the SDK sees it, with its two hooks
+//! and the `kv` import (the `jti` replay window, shared by every node).
 
 pub mod login;
 pub mod request;
@@ -14,7 +14,7 @@ pub mod settings;
 pub mod token;
 pub mod url;
 
-#[cfg(target_arch = "wasm32")]
 mod component;
 
+pub use component::JwtSso;
 pub use settings::{FieldError, Settings};

@@ -1,8 +1,59 @@
 //! Settings as the host hands them to `validate-config` and `init`: a JSON
 //! object, or `null` for none. Problems are reported per field so the admin
-//! sees each one next to its field.
+//! sees each one next to its field. An extension's settings type implements
+//! [`Settings`] (its JSON Schema and its parser); a serde type gets it by
+//! implementing [`JsonSettings`], which declares the schema next to the type.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+/// An extension's settings: the JSON Schema the admin's form is drawn from,
+/// and the parser of the object the admin saves.
+pub trait Settings: Sized {
+    /// A JSON Schema (draft 2020-12) of the settings object. Each property has
+    /// a `title`; secrets carry `"writeOnly": true`; values the extension
+    /// computes carry `"readOnly": true` (see docs/writing-an-extension.md).
+    const SCHEMA: &'static str;
+
+    /// Parse the settings (a JSON object, or `null`), reporting every problem by field.
+    fn from_config(config: &str) -> Result<Self, Vec<FieldError>>;
+}
+
+/// Settings read with serde: implement this (the schema) on a
+/// `#[derive(Deserialize)]` type and it is [`Settings`]. `null` reads as `{}`,
+/// so give every field a `#[serde(default)]` if the extension has defaults.
+pub trait JsonSettings: DeserializeOwned {
+    /// As [`Settings::SCHEMA`].
+    const SCHEMA: &'static str;
+}
+
+impl<T: JsonSettings> Settings for T {
+    const SCHEMA: &'static str = <T as JsonSettings>::SCHEMA;
+
+    fn from_config(config: &str) -> Result<T, Vec<FieldError>> {
+        from_json(config)
+    }
+}
+
+/// Deserialize settings with serde; the error names the field it is about.
+pub fn from_json<T: DeserializeOwned>(config: &str) -> Result<T, Vec<FieldError>> {
+    let object = Value::Object(object(config)?);
+    serde_path_to_error::deserialize(object).map_err(|e| {
+        let inner = e.inner().to_string();
+        // serde names a missing or unknown field in the message, at the object's own path.
+        let named = ["missing field `", "unknown field `"]
+            .iter()
+            .find_map(|prefix| inner.strip_prefix(prefix)?.split('`').next().map(str::to_string));
+        let field = named.unwrap_or_else(|| {
+            e.path()
+                .iter()
+                .next()
+                .map(|segment| segment.to_string())
+                .unwrap_or_default()
+        });
+        vec![field_error(&field, inner)]
+    })
+}
 
 /// A settings problem, by field (the JSON property; empty for the whole object).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +89,35 @@ mod tests {
     fn objects_and_null_are_settings() {
         assert_eq!(object(r#"{"a": 1}"#).unwrap().len(), 1);
         assert!(object("null").unwrap().is_empty());
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Greeting {
+        greeting: String,
+        #[serde(default)]
+        times: u32,
+    }
+
+    impl JsonSettings for Greeting {
+        const SCHEMA: &'static str = "{}";
+    }
+
+    #[test]
+    fn serde_settings_name_the_field_at_fault() {
+        let ok = Greeting::from_config(r#"{"greeting": "hi"}"#).unwrap();
+        assert_eq!((ok.greeting.as_str(), ok.times), ("hi", 0));
+        let cases = [
+            (r#"{"greeting": "hi", "times": "x"}"#, "times"),
+            (r#"{"times": 2}"#, "greeting"),
+            (r#"{"greeting": "hi", "colour": 1}"#, "colour"),
+            ("[]", ""),
+        ];
+        for (config, field) in cases {
+            let errors = Greeting::from_config(config).unwrap_err();
+            assert_eq!(errors.len(), 1, "{config}");
+            assert_eq!(errors[0].field, field, "{config}: {}", errors[0].message);
+        }
     }
 
     #[test]

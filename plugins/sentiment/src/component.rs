@@ -1,110 +1,68 @@
-//! The WIT adapter: exports `metadata` and `on-message` for the
-//! `message-watcher` world. The lexicon and the settings are parsed once, in
-//! `init`; `handle` only scores customer messages of the selected channels.
+//! The extension as the SDK sees it: the manifest, the settings and the
+//! on-message hook. The lexicon and the settings are parsed once, at `init`;
+//! the hook only scores customer messages of the selected channels.
 
 use crate::analyser::Analyser;
 use crate::language::{ENGLISH, Language};
 use crate::settings::{CONFIG_SCHEMA, FieldError, Settings};
-use std::cell::RefCell;
+use exthost_sdk::types::{Annotation, Context, Environment, HookError, MessageEvent, MessageOutcome};
+use exthost_sdk::{Extension, Manifest, OnMessage, field_error};
 
-wit_bindgen::generate!({ path: "../../wit", world: "message-watcher" });
+impl exthost_sdk::Settings for Settings {
+    const SCHEMA: &'static str = CONFIG_SCHEMA;
 
-use exports::exthost::plugin::metadata::{self, Manifest};
-use exports::exthost::plugin::on_message;
-use exthost::plugin::log::{Level, log};
-use exthost::plugin::types::{Annotation, Context, Environment, HookError, MessageEvent, MessageOutcome, Moderation};
+    fn from_config(config: &str) -> Result<Settings, Vec<FieldError>> {
+        Settings::from_config(config)
+    }
+}
 
-/// What `init` prepared for the hooks of this instance.
-struct State {
+/// The extension: what `init` prepared for the hooks of this instance.
+pub struct Sentiment {
     settings: Settings,
     analyser: Analyser,
 }
 
-thread_local! {
-    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
-}
+impl Extension for Sentiment {
+    type Settings = Settings;
 
-struct Sentiment;
-
-fn to_wit(errors: Vec<FieldError>) -> Vec<metadata::FieldError> {
-    errors
-        .into_iter()
-        .map(|e| metadata::FieldError {
-            field: e.field,
-            message: e.message,
-        })
-        .collect()
-}
-
-impl metadata::Guest for Sentiment {
-    fn describe() -> Manifest {
+    fn manifest() -> Manifest {
         Manifest {
-            name: "sentiment".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Sentiment analysis".into(),
-            description:
-                "Marks each customer message of the selected channels positive, neutral or negative, with a score."
-                    .into(),
-            config_schema: CONFIG_SCHEMA.into(),
+            name: "sentiment",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Sentiment analysis",
+            description: "Marks each customer message of the selected channels positive, neutral or negative, with a score.",
             capabilities: vec![],
         }
     }
 
-    fn validate_config(config: String) -> Result<(), Vec<metadata::FieldError>> {
-        Settings::from_config(&config).map(drop).map_err(to_wit)
-    }
-
-    fn init(_env: Environment, config: String) -> Result<(), Vec<metadata::FieldError>> {
-        let settings = Settings::from_config(&config).map_err(to_wit)?;
+    fn new(_env: Environment, settings: Settings) -> Result<Sentiment, Vec<FieldError>> {
         // The lexicon is embedded, so this fails only if a shipped file is broken.
-        let lang = Language::parse(&ENGLISH).map_err(|e| {
-            vec![metadata::FieldError {
-                field: String::new(),
-                message: e.to_string(),
-            }]
-        })?;
-        log(
-            Level::Debug,
-            &format!(
-                "{} lexicon entries; channels: {}",
-                lang.lexicon_len(),
-                settings.channel_count().map_or("all".to_string(), |n| n.to_string())
-            ),
+        let lang = Language::parse(&ENGLISH).map_err(|e| vec![field_error("", e.to_string())])?;
+        exthost_sdk::debug!(
+            "{} lexicon entries; channels: {}",
+            lang.lexicon_len(),
+            settings.channel_count().map_or("all".to_string(), |n| n.to_string())
         );
-        let state = State {
+        Ok(Sentiment {
             settings,
             analyser: Analyser::new(lang),
-        };
-        STATE.with(|s| *s.borrow_mut() = Some(state));
-        Ok(())
-    }
-}
-
-impl on_message::Guest for Sentiment {
-    fn handle(_ctx: Context, event: MessageEvent) -> Result<MessageOutcome, HookError> {
-        // Agents' replies and closed interventions say nothing of the customer's mood.
-        let MessageEvent::Received(message) = event else {
-            return Ok(MessageOutcome {
-                annotations: vec![],
-                moderation: Moderation::None,
-            });
-        };
-        STATE.with(|s| {
-            let s = s.borrow();
-            let state = s.as_ref().ok_or_else(|| HookError {
-                code: "not-initialized".into(),
-                message: "init was not called".into(),
-            })?;
-            let annotations = crate::annotate(&state.settings, &state.analyser, &message.channel_id, &message.body)
-                .into_iter()
-                .map(|(key, value)| Annotation { key: key.into(), value })
-                .collect();
-            Ok(MessageOutcome {
-                annotations,
-                moderation: Moderation::None,
-            })
         })
     }
 }
 
-export!(Sentiment);
+impl OnMessage for Sentiment {
+    fn on_message(&self, _ctx: Context, event: MessageEvent) -> Result<MessageOutcome, HookError> {
+        // Agents' replies and closed interventions say nothing of the customer's mood.
+        let MessageEvent::Received(message) = event else {
+            return Ok(MessageOutcome::none());
+        };
+        let mut outcome = MessageOutcome::none();
+        outcome.annotations = crate::annotate(&self.settings, &self.analyser, &message.channel_id, &message.body)
+            .into_iter()
+            .map(|(key, value)| Annotation::new(key, value))
+            .collect();
+        Ok(outcome)
+    }
+}
+
+exthost_sdk::export!(Sentiment with [on_message]);

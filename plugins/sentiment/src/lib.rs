@@ -4,17 +4,17 @@
 //! ([`analyser`]) follows VADER (Hutto & Gilbert 2014) over a lexicon that is
 //! data ([`language`], `lexicons/<code>/`); tokens come from [`text`]; the
 //! settings are [`settings`]. All of it is plain Rust, unit-tested and
-//! benchmarked natively; `component` only adapts it to the WIT contract.
+//! benchmarked natively; `component` is the extension as the SDK sees it.
 
 pub mod analyser;
 pub mod language;
 pub mod settings;
 pub mod text;
 
-#[cfg(target_arch = "wasm32")]
 mod component;
 
 pub use analyser::{Analyser, Label};
+pub use component::Sentiment;
 pub use language::{ENGLISH, Language, LanguageData, LexiconError};
 pub use settings::{FieldError, Settings};
 
