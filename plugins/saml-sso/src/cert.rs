@@ -32,7 +32,7 @@ impl Hash {
     }
 
     /// The digest's length in bytes.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             Hash::Sha1 => 20,
             Hash::Sha256 => 32,
@@ -216,7 +216,7 @@ mod tests {
     fn digests_have_their_lengths() {
         for (name, len) in [("SHA1", 20), ("SHA256", 32), ("SHA384", 48), ("SHA512", 64)] {
             let h = Hash::from_setting(name).unwrap();
-            assert_eq!((h.len(), h.digest(b"x").len()), (len, len));
+            assert_eq!((h.output_len(), h.digest(b"x").len()), (len, len));
         }
         assert_eq!(Hash::from_setting("sha256"), None);
         assert_eq!(Hash::from_setting("MD5"), None);

@@ -1,13 +1,13 @@
 //! The WIT adapter: exports `metadata`, `on-login` and `on-request` for the
 //! `sso` world. Settings and the platform's SAML URLs are fixed in `init`; the
 //! hooks decide through the plain-Rust modules and reach the `kv` import only
-//! for issued requests, used assertions and the SP key.
+//! for issued requests and used assertions. The SP key comes with the settings.
 
 use crate::authn;
 use crate::login::{self, Decision, Method, Store};
 use crate::request::{self, Action, Request};
 use crate::settings::{CONFIG_SCHEMA, FieldError, Settings, SpUrls};
-use crate::spkey::{self, SpKey};
+use crate::spkey::SpKey;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -25,11 +25,12 @@ use exthost::plugin::types::{
 struct Applied {
     settings: Settings,
     urls: SpUrls,
+    /// The SP key, when requests are signed.
+    sp_key: Option<SpKey>,
 }
 
 thread_local! {
     static APPLIED: RefCell<Option<Rc<Applied>>> = const { RefCell::new(None) };
-    static SP_KEY: RefCell<Option<Rc<SpKey>>> = const { RefCell::new(None) };
 }
 
 struct SamlSso;
@@ -77,38 +78,22 @@ impl metadata::Guest for SamlSso {
     fn init(env: Environment, config: String) -> Result<(), Vec<metadata::FieldError>> {
         let settings = Settings::from_config(&config).map_err(to_wit)?;
         let urls = SpUrls::new(&env.base_url);
-        APPLIED.with(|a| *a.borrow_mut() = Some(Rc::new(Applied { settings, urls })));
+        let sp_key = match (&settings.sp_private_key, settings.sign_requests) {
+            (Some(pem), true) => Some(SpKey::from_pem(&pem.0).map_err(|message| {
+                vec![metadata::FieldError {
+                    field: "sp_private_key".into(),
+                    message,
+                }]
+            })?),
+            _ => None,
+        };
+        APPLIED.with(|a| *a.borrow_mut() = Some(Rc::new(Applied { settings, urls, sp_key })));
         Ok(())
     }
 }
 
 fn kv_error(e: kv::HostError) -> String {
     format!("kv: {e:?}")
-}
-
-/// The SP key: cached in the instance, else read from `kv`, else made and stored (first writer wins).
-fn sp_key() -> Result<Rc<SpKey>, String> {
-    if let Some(key) = SP_KEY.with(|k| k.borrow().clone()) {
-        return Ok(key);
-    }
-    let der = match kv::get(spkey::KV_KEY).map_err(kv_error)? {
-        Some(der) => der,
-        None => {
-            let fresh = spkey::generate()?;
-            if kv::set_if_absent(spkey::KV_KEY, &fresh, None).map_err(kv_error)? {
-                log(Level::Info, "generated the SAML service provider key");
-                fresh
-            } else {
-                // Another node stored one first: use that one.
-                kv::get(spkey::KV_KEY)
-                    .map_err(kv_error)?
-                    .ok_or("the SP key vanished from kv")?
-            }
-        }
-    };
-    let key = Rc::new(SpKey::from_der(&der)?);
-    SP_KEY.with(|k| *k.borrow_mut() = Some(key.clone()));
-    Ok(key)
 }
 
 struct KvStore;
@@ -167,12 +152,7 @@ fn sign_in(applied: &Applied, now: u64, return_to: Option<&str>) -> Result<Strin
     let id = authn::request_id(random);
     let xml = authn::request_xml(&applied.settings, &applied.urls, &id, &crate::time::format(now));
     kv::set(&authn::request_key(&id), b"1", Some(authn::REQUEST_TTL_MS)).map_err(kv_error)?;
-    let key = if applied.settings.sign_requests {
-        Some(sp_key()?)
-    } else {
-        None
-    };
-    authn::redirect_url(&applied.settings.target_url, &xml, return_to, key.as_deref())
+    authn::redirect_url(&applied.settings.target_url, &xml, return_to, applied.sp_key.as_ref())
 }
 
 impl on_request::Guest for SamlSso {
@@ -197,15 +177,10 @@ impl on_request::Guest for SamlSso {
                 RequestDecision::Redirect(sign_in(&applied, ctx.now, return_to.as_deref()).map_err(unavailable)?)
             }
             Action::Metadata => {
-                let cert = if applied.settings.sign_requests {
-                    Some(sp_key().map_err(unavailable)?)
-                } else {
-                    None
-                };
                 let body = crate::metadata::document(
                     &applied.settings,
                     &applied.urls,
-                    cert.as_deref().map(|k| k.cert_der.as_slice()),
+                    applied.sp_key.as_ref().map(|k| k.cert_der.as_slice()),
                 );
                 RequestDecision::Respond(HttpResponse {
                     status: 200,

@@ -92,6 +92,14 @@ pub const CONFIG_SCHEMA: &str = r#"{
       "default": "",
       "maxLength": 1024
     },
+    "sp_private_key": {
+      "type": "string",
+      "title": "Service provider private key",
+      "description": "Signs SAML requests; its certificate is in the SP metadata. Made by the platform when left empty (clear it to make a new one), or paste an RSA key of 2048 bits or more in PEM.",
+      "writeOnly": true,
+      "x-exthost-generate": "rsa-2048",
+      "maxLength": 16384
+    },
     "allow_idp_initiated_login": {
       "type": "boolean",
       "title": "Allow IdP-initiated login",
@@ -140,6 +148,18 @@ pub struct Settings {
     pub logout_url: Option<String>,
     pub external_id_attribute: Option<String>,
     pub allow_idp_initiated: bool,
+    /// The SP key's PEM (a secret: redacted in debug output).
+    pub sp_private_key: Option<SecretText>,
+}
+
+/// Secret text whose debug form does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(..)")
+    }
 }
 
 /// The platform's SAML URLs, from its base URL.
@@ -183,7 +203,7 @@ fn hex(text: &str) -> Option<Vec<u8>> {
         .bytes()
         .filter(|b| *b != b':' && !b.is_ascii_whitespace())
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits
@@ -286,14 +306,14 @@ impl Settings {
                     ));
                     None
                 }
-                (Some(value), Some(hash)) if value.len() == hash.len() => Some(Fingerprint { hash, value }),
+                (Some(value), Some(hash)) if value.len() == hash.output_len() => Some(Fingerprint { hash, value }),
                 (Some(value), Some(hash)) => {
                     errors.push(field_error(
                         "certificate_fingerprint",
                         format!(
                             "has {} bytes; a {algorithm} fingerprint has {} (is it a fingerprint of another algorithm?)",
                             value.len(),
-                            hash.len()
+                            hash.output_len()
                         ),
                     ));
                     None
@@ -307,6 +327,27 @@ impl Settings {
             _ => text(&mut errors, "authentication_context"),
         };
         let external_id_attribute = text(&mut errors, "external_id_attribute");
+        let sp_private_key = match object.get("sp_private_key") {
+            Some(serde_json::Value::String(pem)) if !pem.trim().is_empty() => match crate::spkey::parse(pem) {
+                // The message never quotes the value: it is a secret.
+                Ok(_) => Some(SecretText(pem.clone())),
+                Err(message) => {
+                    errors.push(field_error("sp_private_key", message));
+                    None
+                }
+            },
+            None | Some(serde_json::Value::Null | serde_json::Value::String(_)) => None,
+            Some(_) => {
+                errors.push(field_error("sp_private_key", "must be text"));
+                None
+            }
+        };
+        if sign_requests && sp_private_key.is_none() && !errors.iter().any(|e| e.field == "sp_private_key") {
+            errors.push(field_error(
+                "sp_private_key",
+                "is needed to sign SAML requests (the platform makes one when the field is left empty)",
+            ));
+        }
         match (issuer, target_url, fingerprint) {
             (Some(issuer), Some(target_url), Some(fingerprint)) if errors.is_empty() => Ok(Settings {
                 default_authentication,
@@ -321,6 +362,7 @@ impl Settings {
                 logout_url,
                 external_id_attribute,
                 allow_idp_initiated,
+                sp_private_key,
             }),
             _ => Err(errors),
         }
@@ -341,6 +383,7 @@ const KNOWN: &[&str] = &[
     "logout_url",
     "external_id_attribute",
     "allow_idp_initiated_login",
+    "sp_private_key",
     // Read-only: shown to the admin, computed by the platform, never used.
     "assertion_consumer_service_url",
     "service_provider_metadata",
@@ -415,6 +458,18 @@ mod tests {
         assert_eq!(fields(with(r#", "colour": "red""#)), ["colour"]);
         // The computed URLs may come back from the form; they are ignored.
         assert!(with(r#", "assertion_consumer_service_url": "x", "service_provider_metadata": "y""#).is_ok());
+    }
+
+    #[test]
+    fn signing_needs_a_valid_key_which_is_never_quoted() {
+        assert_eq!(fields(with(r#", "sign_saml_requests": true"#)), ["sp_private_key"]);
+        let errors = with(r#", "sp_private_key": "not-a-key-Secret-99""#).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "sp_private_key");
+        assert!(!errors[0].message.contains("Secret-99"), "{errors:?}");
+        assert!(with(r#", "sp_private_key": """#).unwrap().sp_private_key.is_none());
+        let debug = format!("{:?}", SecretText("Secret-99".into()));
+        assert!(!debug.contains("Secret-99"));
     }
 
     #[test]

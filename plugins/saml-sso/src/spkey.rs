@@ -1,26 +1,36 @@
 //! The platform's own SAML key (the SP key), which signs AuthnRequests and
-//! whose certificate the SP metadata publishes. Design: the extension makes it
-//! on first need (an RSA-2048 key from the host's WASI randomness) and stores
-//! it in its private `kv` namespace with set-if-absent, so of several nodes
-//! racing to make one, exactly one key wins and every node then reads that
-//! one; it is generated once per enabled extension and never leaves the store
-//! except as its public certificate. The certificate is self-signed and
+//! whose certificate the SP metadata publishes. Design: the key is the
+//! writeOnly setting `sp_private_key`, which the schema marks
+//! `"x-exthost-generate": "rsa-2048"`, so the platform makes it when the
+//! settings are first saved (and again only if the admin clears it); it is
+//! then a secret like any other: encrypted at rest by the host, never shown,
+//! the same for every node. It is made by the host rather than here because
+//! RSA-2048 generation inside the guest takes longer than a hook's 500 ms
+//! deadline (measured: BENCHMARKS.md). The certificate is self-signed and
 //! derived deterministically from the key (PKCS#1 v1.5 signatures are
-//! deterministic), so it needs no storage and every node publishes the same
-//! one. Known limit: `kv` values are stored in the platform's database
-//! unencrypted (the host encrypts settings secrets, not `kv`); the key never
-//! appears in settings, pages, API answers or logs.
+//! deterministic), so it needs no storage and every node publishes the same one.
 
 use crate::cert::{self, Hash};
 use rsa::RsaPrivateKey;
-use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::traits::PublicKeyParts;
 
-/// The `kv` key the SP key is stored under.
-pub const KV_KEY: &str = "sp-key";
-/// RSA modulus size of a generated key.
-pub const BITS: usize = 2048;
+/// The smallest RSA modulus accepted, in bits.
+pub const MIN_BITS: usize = 2048;
 /// The common name of the SP certificate.
 const COMMON_NAME: &str = "exthost SAML service provider";
+
+/// An RSA private key in PEM (PKCS#8, or PKCS#1 `RSA PRIVATE KEY`) of at least [`MIN_BITS`].
+pub fn parse(pem: &str) -> Result<RsaPrivateKey, String> {
+    let key = RsaPrivateKey::from_pkcs8_pem(pem)
+        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
+        .map_err(|_| "must be an RSA private key in PEM (PKCS#8 or PKCS#1)".to_string())?;
+    if key.size() * 8 < MIN_BITS {
+        return Err(format!("must be an RSA key of at least {MIN_BITS} bits"));
+    }
+    Ok(key)
+}
 
 /// The SP key and its certificate.
 pub struct SpKey {
@@ -38,19 +48,10 @@ impl std::fmt::Debug for SpKey {
     }
 }
 
-/// Make a new key; its PKCS#1 DER encoding is what `kv` stores.
-pub fn generate() -> Result<Vec<u8>, String> {
-    let key = RsaPrivateKey::new(&mut rand_core::OsRng, BITS).map_err(|e| format!("key generation: {e}"))?;
-    let der = key.to_pkcs1_der().map_err(|e| format!("key encoding: {e}"))?;
-    Ok(der.as_bytes().to_vec())
-}
-
 impl SpKey {
-    /// The key stored as PKCS#1 DER, with its certificate.
-    pub fn from_der(der: &[u8]) -> Result<SpKey, String> {
-        let key =
-            RsaPrivateKey::from_pkcs1_der(der).map_err(|_| "the stored SP key is not a PKCS#1 RSA key".to_string())?;
-        SpKey::new(key)
+    /// The key from its PEM, with its certificate.
+    pub fn from_pem(pem: &str) -> Result<SpKey, String> {
+        SpKey::new(parse(pem)?)
     }
 
     pub fn new(key: RsaPrivateKey) -> Result<SpKey, String> {
@@ -63,5 +64,19 @@ impl SpKey {
         self.key
             .sign(Hash::Sha256.pkcs1v15(), &Hash::Sha256.digest(data))
             .map_err(|e| format!("signing: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+
+    #[test]
+    fn keys_below_2048_bits_and_garbage_are_refused() {
+        let small = crate::testkeys::key().to_pkcs8_pem(LineEnding::LF).unwrap();
+        assert!(parse(&small).unwrap_err().contains("2048"));
+        assert!(parse("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").is_err());
+        assert!(parse("").is_err());
     }
 }
