@@ -55,27 +55,3 @@ pub const REPLAY: &str = "saml_replay";
 pub const NAME_ID: &str = "saml_name_id";
 /// The configured attribute is not in the assertion.
 pub const MISSING_ATTRIBUTE: &str = "saml_missing_attribute";
-
-/// Every code, for the login page to recognise as this extension's.
-pub const ALL: &[&str] = &[
-    MISSING,
-    TOO_LARGE,
-    MALFORMED,
-    DTD,
-    UNSIGNED,
-    WRAPPING,
-    FINGERPRINT,
-    DIGEST,
-    SIGNATURE,
-    STATUS,
-    ISSUER,
-    AUDIENCE,
-    DESTINATION,
-    RECIPIENT,
-    EXPIRED,
-    NOT_YET_VALID,
-    IN_RESPONSE_TO,
-    REPLAY,
-    NAME_ID,
-    MISSING_ATTRIBUTE,
-];

@@ -269,6 +269,8 @@ impl Settings {
         }
         let target_url = match url("target_url", &text(&mut errors, "target_url").unwrap_or_default()) {
             Ok(Some(u)) => Some(u),
+            // Already reported (not text, control characters): not "required" as well.
+            Ok(None) if errors.iter().any(|e| e.field == "target_url") => None,
             Ok(None) => {
                 errors.push(field_error(
                     "target_url",
@@ -455,6 +457,7 @@ mod tests {
         assert_eq!(fields(with(r#", "debug_mode": "yes""#)), ["debug_mode"]);
         assert_eq!(fields(with(r#", "issuer": 7"#)), ["issuer"]);
         assert_eq!(fields(with(r#", "issuer": "a\nb""#)), ["issuer"]);
+        assert_eq!(fields(with(r#", "target_url": "https://a\u0007b""#)), ["target_url"]);
         assert_eq!(fields(with(r#", "colour": "red""#)), ["colour"]);
         // The computed URLs may come back from the form; they are ignored.
         assert!(with(r#", "assertion_consumer_service_url": "x", "service_provider_metadata": "y""#).is_ok());
