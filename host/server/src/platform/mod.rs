@@ -3,6 +3,7 @@
 //! the settings rules (JSON Schema, secrets) applied before anything is saved.
 
 pub mod default_auth;
+pub mod generated;
 pub mod ingest;
 pub mod kv;
 pub mod registry;

@@ -6,6 +6,7 @@
 //! serialised; readers take an `Arc` snapshot of a chain and never wait.
 
 use super::default_auth;
+use super::generated;
 use super::settings::{self, Split};
 use crate::secrets::{SecretBox, SecretError};
 use crate::store::{self, SHARED_TENANT, Store, StoreError, new_id, now_ms};
@@ -98,6 +99,20 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| RegistryError::Join(e.to_string()))
+}
+
+/// Fill the secrets the extension's schema asks the platform to generate (off the async workers).
+async fn generate_secrets(component: &InstalledComponent, values: Map<String, Value>) -> Result<Map<String, Value>> {
+    let fields = generated::fields(component.manifest());
+    if fields.is_empty() {
+        return Ok(values);
+    }
+    blocking(move || {
+        let mut values = values;
+        generated::fill(&fields, &mut values).map(|()| values)
+    })
+    .await?
+    .map_err(|e| RegistryError::Failed(e.to_string()))
 }
 
 fn config_error(e: ConfigError) -> RegistryError {
@@ -348,6 +363,10 @@ impl Registry {
     ) -> Result<EnabledView> {
         let _write = self.writes.lock().await;
         let component = self.component(component).await?;
+        let settings = match settings {
+            Value::Object(values) => Value::Object(generate_secrets(&component, values).await?),
+            other => other,
+        };
         self.validate(&component, &settings).await?;
         let Split { public, secrets } = settings::split(component.manifest(), into_map(settings));
         let id = new_id();
@@ -421,6 +440,7 @@ impl Registry {
             secrets: edited,
         } = settings::split(manifest, into_map(settings));
         let secrets = settings::merge_secrets(live.secrets.clone(), edited);
+        let secrets = generate_secrets(&live.component, secrets).await?;
         let full = full_settings(&Value::Object(public.clone()), &secrets);
         self.validate(&live.component, &full).await?;
         let enabled = enabled.unwrap_or(live.row.enabled);

@@ -40,6 +40,7 @@ fn explain(code: &str) -> &'static str {
         "bad_credentials" => "Wrong email or password.",
         "non_sso_login_disabled" => "Password login is switched off; use single sign-on.",
         "sso_not_enabled" => "Single sign-on is not enabled on this platform.",
+        c if c.starts_with("saml_") => "The identity provider's sign-on response was refused.",
         _ => "The login was refused.",
     }
 }

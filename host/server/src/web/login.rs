@@ -1,5 +1,5 @@
-//! Login attempts. The password form and the JWT callback both run the
-//! on-login chain first (the password itself is never passed to extensions);
+//! Login attempts. The password form, the JWT callback and the SAML assertion
+//! consumer service all run the on-login chain first (the password itself is never passed to extensions);
 //! an extension's refusal ends the attempt: its redirect (the remote login URL
 //! with `error=`), or a debug page when it asks to show the detail. An accepted
 //! SSO claim is matched against agents by its `match-order`; an unknown agent
@@ -214,15 +214,31 @@ pub async fn jwt_callback(
     extensions: Extensions,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
-    let outcome = match hooks::on_login(&state, LoginMethod::Jwt, params, peer(&extensions)).await {
+    sso_callback(&state, LoginMethod::Jwt, params, peer(&extensions)).await
+}
+
+/// POST /users/auth/saml/callback with the form fields SAMLResponse and
+/// RelayState; the route caps the body before the form is read. The host does
+/// no SAML: the on-login chain (the saml-sso extension) judges the response.
+pub async fn saml_callback(
+    State(state): State<Arc<AppState>>,
+    extensions: Extensions,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Response {
+    sso_callback(&state, LoginMethod::Saml, params, peer(&extensions)).await
+}
+
+/// An SSO callback: the chain's claim names an agent, or the attempt is refused.
+async fn sso_callback(state: &AppState, method: LoginMethod, params: Vec<(String, String)>, peer: String) -> Response {
+    let outcome = match hooks::on_login(state, method, params, peer).await {
         Ok(outcome) => outcome,
         Err(e) => return internal(&e.to_string()),
     };
     match outcome {
         Outcome::NoOpinion => html::login(StatusCode::NOT_FOUND, Some("sso_not_enabled"), "/"),
         Outcome::Refuse { extension, refusal } => refused(&extension, refusal),
-        Outcome::Accept { extension, claim } => match find_agent(&state, &claim).await {
-            Ok(Some(user)) => logged_in(&state, &user, claim.return_to.as_deref()).await,
+        Outcome::Accept { extension, claim } => match find_agent(state, &claim).await {
+            Ok(Some(user)) => logged_in(state, &user, claim.return_to.as_deref()).await,
             Ok(None) => {
                 tracing::info!(%extension, external_id = %claim.external_id, "login refused: user_not_found");
                 if claim.show_detail {
