@@ -10,6 +10,7 @@ pub mod pipeline;
 pub mod platform;
 pub mod plugin_check;
 pub mod secrets;
+pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;
