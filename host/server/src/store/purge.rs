@@ -343,10 +343,10 @@ impl Store {
         let mut groups = Vec::new();
         for row in &rows {
             ids.push(row.try_get::<String, _>("id")?);
-            if let Some(group) = row.try_get::<Option<String>, _>("group_id")? {
-                if !groups.contains(&group) {
-                    groups.push(group);
-                }
+            if let Some(group) = row.try_get::<Option<String>, _>("group_id")?
+                && !groups.contains(&group)
+            {
+                groups.push(group);
             }
         }
         if ids.is_empty() {
