@@ -24,7 +24,7 @@ struct Workspace {
 
 const BUILTIN: Workspace = Workspace {
     dir: "plugins",
-    packages: &["ip-filter", "jwt-sso", "saml-sso", "sentiment"],
+    packages: &["ip-filter", "jwt-sso", "saml-sso", "sentiment", "purge"],
 };
 const TEST_PLUGINS: Workspace = Workspace {
     dir: "tests/plugins",

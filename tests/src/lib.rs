@@ -2,6 +2,7 @@
 //! components built from source, and builders for requests and contexts.
 
 pub mod logs;
+pub mod purge;
 pub mod server;
 pub mod shell;
 

@@ -38,6 +38,8 @@ pub enum Db {
 pub struct Options {
     pub listen: SocketAddr,
     pub max_upload_bytes: Option<usize>,
+    /// Seconds between scheduled purge runs; `None` keeps the server's default.
+    pub purge_interval_secs: Option<u64>,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
         Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             max_upload_bytes: None,
+            purge_interval_secs: None,
         }
     }
 }
@@ -218,6 +221,9 @@ where
     };
     if let Some(max) = options.max_upload_bytes {
         config.max_upload_bytes = max;
+    }
+    if let Some(secs) = options.purge_interval_secs {
+        config.purge.interval_secs = secs;
     }
 
     // The test runs in a task of its own so that a failing assertion still lets

@@ -31,6 +31,29 @@ pub struct Config {
     /// An admin API token to accept (e.g. provisioned by deployment tooling).
     /// Without one, the first start generates a token and prints it once.
     pub admin_token: Option<String>,
+    /// The data purge's schedule and limits.
+    pub purge: PurgeConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PurgeConfig {
+    /// Seconds between two scheduled purge runs; 0 turns the schedule off
+    /// (runs can still be started from the admin API).
+    pub interval_secs: u64,
+    /// The deadline of one on-purge-tick call, in milliseconds: counting or
+    /// deleting a batch over millions of rows takes longer than a request hook
+    /// may. Applies to extensions that export on-purge-tick and nothing else.
+    pub deadline_ms: u64,
+}
+
+impl Default for PurgeConfig {
+    fn default() -> Self {
+        PurgeConfig {
+            interval_secs: 3600,
+            deadline_ms: 60_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +86,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             max_upload_bytes: 32 << 20,
             admin_token: None,
+            purge: PurgeConfig::default(),
         }
     }
 }
@@ -130,6 +154,12 @@ impl Config {
         }
         if let Some(v) = var("EXTHOST_MEMORY_MIB") {
             self.limits.memory_mib = parse("EXTHOST_MEMORY_MIB", &v)?;
+        }
+        if let Some(v) = var("EXTHOST_PURGE_INTERVAL_SECS") {
+            self.purge.interval_secs = parse("EXTHOST_PURGE_INTERVAL_SECS", &v)?;
+        }
+        if let Some(v) = var("EXTHOST_PURGE_DEADLINE_MS") {
+            self.purge.deadline_ms = parse("EXTHOST_PURGE_DEADLINE_MS", &v)?;
         }
         Ok(())
     }

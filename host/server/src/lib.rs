@@ -11,6 +11,7 @@ pub mod platform;
 pub mod plugin_check;
 pub mod scaffold;
 pub mod secrets;
+pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -1,4 +1,5 @@
-//! The `exthost` command: `exthost serve` runs the platform.
+//! The `exthost` command: `exthost serve` runs the platform; `exthost seed`
+//! fills a database with demo data; `exthost plugin check` inspects a component.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -23,6 +24,28 @@ enum Command {
         /// A TOML config file; EXTHOST_* environment variables override it.
         #[arg(long, env = "EXTHOST_CONFIG")]
         config: Option<PathBuf>,
+    },
+    /// Fill the database with realistic data for demos and benchmarks, the
+    /// same rows for the same seed (into an empty database).
+    Seed {
+        /// A TOML config file naming the database; EXTHOST_* variables override it.
+        #[arg(long, env = "EXTHOST_CONFIG")]
+        config: Option<PathBuf>,
+        /// The database, instead of the configured one.
+        #[arg(long)]
+        database: Option<String>,
+        /// How many threads.
+        #[arg(long, default_value_t = 1_000)]
+        threads: u64,
+        /// Messages in each thread.
+        #[arg(long, default_value_t = 10)]
+        messages_per_thread: u64,
+        /// Share of threads idle for more than 30 days.
+        #[arg(long, default_value_t = 0.5)]
+        idle_share: f64,
+        /// The generator's seed: the same seed gives the same rows.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Work with extension components.
     Plugin {
@@ -128,6 +151,40 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(2);
                 }
             }
+        }
+        Command::Seed {
+            config,
+            database,
+            threads,
+            messages_per_thread,
+            idle_share,
+            seed,
+        } => {
+            let mut config = Config::load(config.as_deref())?;
+            if database.is_some() {
+                config.database_url = database;
+            }
+            if !(0.0..=1.0).contains(&idle_share) {
+                anyhow::bail!("--idle-share must be between 0 and 1, not {idle_share}");
+            }
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+            let store = exthost::store::Store::open(&config.database_url()).await?;
+            let options = exthost::seed::SeedOptions {
+                tenant: config.tenant.clone(),
+                threads,
+                messages_per_thread,
+                idle_share,
+                seed,
+                now: exthost::store::now_ms(),
+            };
+            let started = std::time::Instant::now();
+            let report = exthost::seed::seed(&store, &options)
+                .await
+                .context("seeding failed (the database must not already hold seeded rows)")?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
+            store.close().await;
         }
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;

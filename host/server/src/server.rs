@@ -6,7 +6,9 @@ use crate::api;
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::config::Config;
 use crate::pipeline;
+use crate::platform::data::{PurgeFaults, StoreData};
 use crate::platform::kv::StoreKv;
+use crate::platform::purge;
 use crate::platform::registry::Place;
 use crate::platform::{Registry, RegistryError};
 use crate::secrets::{SecretBox, SecretError};
@@ -60,6 +62,8 @@ pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>)
     let store = Store::open(&config.database_url()).await?;
     let secrets = SecretBox::from_config(config.secret_key.as_deref(), &config.data_dir)?;
     let (tx, mut quarantines) = mpsc::unbounded_channel();
+    let purge_faults = Arc::new(PurgeFaults::default());
+    let handle = tokio::runtime::Handle::current();
     let runtime = Runtime::new(RuntimeConfig {
         cache_dir: Some(config.data_dir.join("cache")),
         // The upload limit is enforced at the HTTP layer; the runtime's own
@@ -67,7 +71,8 @@ pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>)
         default_limits: config.limits(),
         services: HostServices {
             observer: Arc::new(AuditQuarantine(tx)),
-            kv: Some(Arc::new(StoreKv::new(store.clone(), tokio::runtime::Handle::current()))),
+            kv: Some(Arc::new(StoreKv::new(store.clone(), handle.clone()))),
+            data: Some(Arc::new(StoreData::new(store.clone(), handle, purge_faults.clone()))),
             ..HostServices::default()
         },
         ..RuntimeConfig::default()
@@ -76,6 +81,7 @@ pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>)
         tenant: config.tenant.clone(),
         base_url: config.base_url(),
         limits: config.limits(),
+        purge_deadline: std::time::Duration::from_millis(config.purge.deadline_ms),
     };
     let registry = Registry::open(runtime, store.clone(), secrets, place).await?;
     let first = bootstrap::ensure_admin(&store, &config.tenant, config.admin_token.as_deref()).await?;
@@ -83,7 +89,13 @@ pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>)
         config,
         store,
         registry,
+        purger: purge::Purger::default(),
+        purge_faults,
     });
+    purge::schedule(
+        Arc::downgrade(&state),
+        std::time::Duration::from_secs(state.config.purge.interval_secs),
+    );
     let weak = Arc::downgrade(&state);
     tokio::spawn(async move {
         while let Some((id, reason)) = quarantines.recv().await {

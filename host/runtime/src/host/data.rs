@@ -1,14 +1,19 @@
 //! The `data` import: typed, batched purge operations, for the purge extension.
 //! The runtime checks the grant and bounds batch sizes; the embedder runs each
-//! batch in one transaction scoped to the tenant.
+//! batch in one transaction scoped to the tenant, and rechecks every condition
+//! (idleness, channel, age) inside it, so a guest can never delete more than
+//! the conditions it states allow.
 
 use super::{CallScope, HostState};
 use crate::bindings::exthost::plugin::data::{Deleted, Host};
 use crate::bindings::types::{HostError, Timestamp};
 
-const MAX_BATCH: u32 = 10_000;
+/// The largest batch one call may ask for: bounds a transaction's length, so
+/// a purge never holds the database (and the platform's ingest) for long.
+pub const MAX_BATCH: u32 = 10_000;
 
-/// The embedder's purge operations (see `wit/imports.wit`, interface `data`).
+/// The embedder's purge operations (see `wit/imports.wit`, interface `data`,
+/// for what each must and must not delete).
 pub trait DataStore: Send + Sync {
     fn find_idle_threads(
         &self,
@@ -17,7 +22,19 @@ pub trait DataStore: Send + Sync {
         cutoff: Timestamp,
         limit: u32,
     ) -> Result<Vec<String>, HostError>;
-    fn delete_threads(&self, scope: &CallScope, thread_ids: &[String], dry_run: bool) -> Result<Deleted, HostError>;
+    fn delete_threads(
+        &self,
+        scope: &CallScope,
+        channels: &[String],
+        cutoff: Timestamp,
+        thread_ids: &[String],
+    ) -> Result<Deleted, HostError>;
+    fn count_idle_threads(
+        &self,
+        scope: &CallScope,
+        channels: &[String],
+        cutoff: Timestamp,
+    ) -> Result<Deleted, HostError>;
     fn delete_events_before(
         &self,
         scope: &CallScope,
@@ -29,6 +46,7 @@ pub trait DataStore: Send + Sync {
         &self,
         scope: &CallScope,
         channels: &[String],
+        cutoff: Timestamp,
         limit: u32,
         dry_run: bool,
     ) -> Result<(u64, u64), HostError>;
@@ -73,9 +91,18 @@ impl Host for HostState {
             .find_idle_threads(&self.scope, &channels, cutoff, limit)
     }
 
-    fn delete_threads(&mut self, thread_ids: Vec<String>, dry_run: bool) -> Result<Deleted, HostError> {
+    fn delete_threads(
+        &mut self,
+        channels: Vec<String>,
+        cutoff: Timestamp,
+        thread_ids: Vec<String>,
+    ) -> Result<Deleted, HostError> {
         self.data(thread_ids.len())?
-            .delete_threads(&self.scope, &thread_ids, dry_run)
+            .delete_threads(&self.scope, &channels, cutoff, &thread_ids)
+    }
+
+    fn count_idle_threads(&mut self, channels: Vec<String>, cutoff: Timestamp) -> Result<Deleted, HostError> {
+        self.data(0)?.count_idle_threads(&self.scope, &channels, cutoff)
     }
 
     fn delete_events_before(&mut self, cutoff: Timestamp, limit: u32, dry_run: bool) -> Result<u64, HostError> {
@@ -86,11 +113,12 @@ impl Host for HostState {
     fn delete_orphan_identities(
         &mut self,
         channels: Vec<String>,
+        cutoff: Timestamp,
         limit: u32,
         dry_run: bool,
     ) -> Result<(u64, u64), HostError> {
         self.data(limit as usize)?
-            .delete_orphan_identities(&self.scope, &channels, limit, dry_run)
+            .delete_orphan_identities(&self.scope, &channels, cutoff, limit, dry_run)
     }
 
     fn delete_stats_before(

@@ -14,6 +14,8 @@ pub enum ApiError {
     Unauthorized,
     Forbidden(String),
     NotFound(String),
+    /// The request collides with work in progress (a purge run already going): 409.
+    Conflict(String),
     /// Settings refused: 422 with a message per field.
     Invalid(Vec<FieldError>),
     /// A component refused at install, or an extension that failed to start: 422.
@@ -52,6 +54,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, None),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m, None),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
             ApiError::Invalid(f) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_settings",

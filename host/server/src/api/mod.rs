@@ -10,6 +10,7 @@ mod extensions;
 mod json;
 mod messages;
 mod openapi;
+mod purge;
 mod sentiment;
 
 use crate::state::AppState;
@@ -24,6 +25,7 @@ pub fn router(max_upload_bytes: usize) -> Router<Arc<AppState>> {
         .merge(channels::router())
         .merge(messages::router())
         .merge(sentiment::router())
+        .merge(purge::router())
         .merge(openapi::router())
         .layer(DefaultBodyLimit::max(max_upload_bytes))
 }

@@ -28,7 +28,7 @@ pub fn document() -> Value {
     let unauthorized = error_response("missing or wrong admin token");
     let invalid = error_response("settings refused, with a message per field");
     let not_found = error_response("no such extension");
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "exthost admin API", "version": "0.1.0" },
         "servers": [{ "url": "/api/v1" }],
@@ -195,5 +195,47 @@ pub fn document() -> Value {
                 } }
             }
         }
-    })
+    });
+    add_purge_runs(&mut doc, &unauthorized, &not_found);
+    doc
+}
+
+/// The purge-run routes (kept apart: one `json!` for the whole document
+/// outgrows the macro's recursion limit).
+fn add_purge_runs(doc: &mut Value, unauthorized: &Value, not_found: &Value) {
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } });
+    let run_ref = json!({"$ref": "#/components/schemas/PurgeRun"});
+    doc["paths"]["/extensions/{id}/purge-runs"] = json!({
+        "parameters": [id],
+        "post": {
+            "summary": "Start a purge run of a purge extension now; a dry run counts what it would delete and deletes nothing",
+            "description": "The run goes on in the background; follow it with `purge-runs/latest`. A real run writes one `expired_data_purge.deleted` audit event with its counts.",
+            "requestBody": body("StartPurgeRun"),
+            "responses": { "202": ok("started", run_ref.clone()), "400": error_response("malformed body"), "401": unauthorized,
+                "404": not_found, "409": error_response("a purge run is already in progress (here or on another node)"),
+                "422": error_response("the extension does not purge data") }
+        }
+    });
+    doc["paths"]["/extensions/{id}/purge-runs/latest"] = json!({
+        "parameters": [id],
+        "get": { "summary": "The extension's latest purge run: its progress, or its result",
+            "responses": { "200": ok("the run", run_ref.clone()), "401": unauthorized, "404": error_response("no run yet") } }
+    });
+    doc["paths"]["/extensions/{id}/purge-runs/{run}"] = json!({
+        "parameters": [id, { "name": "run", "in": "path", "required": true, "schema": { "type": "string" } }],
+        "get": { "summary": "One purge run", "responses": { "200": ok("the run", run_ref), "401": unauthorized, "404": not_found } }
+    });
+    doc["components"]["schemas"]["StartPurgeRun"] = json!({ "type": "object", "additionalProperties": false, "properties": {
+        "dry_run": { "type": "boolean", "default": false, "description": "count only, delete nothing" }
+    } });
+    doc["components"]["schemas"]["PurgeRun"] = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "extension_id": { "type": "string" }, "dry_run": { "type": "boolean" },
+        "started_by": { "type": "string", "enum": ["schedule", "admin"] },
+        "state": { "type": "string", "enum": ["running", "finished", "failed", "interrupted"] },
+        "counts": { "type": "object", "additionalProperties": { "type": "integer" },
+            "description": "rows per kind so far: threads, messages, interventions, comments, events, identities, identity-groups, stats, agent-activities" },
+        "calls": { "type": "integer" }, "error": { "type": ["string", "null"] },
+        "clock": { "type": "integer", "description": "the run's now (unix ms); cutoffs are computed from it" },
+        "started_at": { "type": "integer" }, "updated_at": { "type": "integer" }, "finished_at": { "type": ["integer", "null"] }
+    } });
 }

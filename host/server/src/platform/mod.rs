@@ -2,10 +2,12 @@
 //! installed components and enabled extensions in step with the database, and
 //! the settings rules (JSON Schema, secrets) applied before anything is saved.
 
+pub mod data;
 pub mod default_auth;
 pub mod generated;
 pub mod ingest;
 pub mod kv;
+pub mod purge;
 pub mod registry;
 pub mod settings;
 

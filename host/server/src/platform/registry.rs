@@ -81,6 +81,8 @@ pub struct Place {
     pub tenant: String,
     pub base_url: String,
     pub limits: Limits,
+    /// The deadline of an extension whose only hook is on-purge-tick.
+    pub purge_deadline: std::time::Duration,
 }
 
 pub struct Registry {
@@ -90,6 +92,7 @@ pub struct Registry {
     tenant: String,
     base_url: String,
     limits: Limits,
+    purge_deadline: std::time::Duration,
     components: RwLock<HashMap<String, Arc<InstalledComponent>>>,
     chains: RwLock<Chains>,
     writes: tokio::sync::Mutex<()>,
@@ -132,6 +135,7 @@ impl Registry {
             tenant: place.tenant,
             base_url: place.base_url,
             limits: place.limits,
+            purge_deadline: place.purge_deadline,
             components: RwLock::new(HashMap::new()),
             chains: RwLock::new(Chains::default()),
             writes: tokio::sync::Mutex::new(()),
@@ -244,7 +248,7 @@ impl Registry {
         let config = ExtensionConfig {
             tenant: self.tenant.clone(),
             base_url: self.base_url.clone(),
-            limits: Some(self.limits.clone()),
+            limits: Some(self.limits_for(component)),
             grants: Grants::all_requested(component.manifest()),
             ..ExtensionConfig::new(id, full_settings(public, secrets).to_string())
         };
@@ -252,6 +256,26 @@ impl Registry {
         blocking(move || runtime.enable(component, config))
             .await?
             .map_err(config_error)
+    }
+
+    /// A purge-only extension gets the purge deadline (its calls count and
+    /// delete over the whole database); any other keeps the request-path one.
+    fn limits_for(&self, component: &InstalledComponent) -> Limits {
+        let mut limits = self.limits.clone();
+        let hooks = component.hooks();
+        if hooks.contains(Hook::OnPurgeTick) && hooks.iter().count() == 1 {
+            limits.deadline = limits.deadline.max(self.purge_deadline);
+        }
+        limits
+    }
+
+    /// The enabled, running extensions that export on-purge-tick.
+    pub fn purgers(&self) -> Vec<Extension> {
+        self.snapshot()
+            .into_iter()
+            .filter_map(|l| l.ext)
+            .filter(|e| e.hooks().contains(Hook::OnPurgeTick))
+            .collect()
     }
 
     fn publish(&self, all: Vec<Live>) {

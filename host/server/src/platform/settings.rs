@@ -34,10 +34,16 @@ pub fn check_schema(manifest: &Manifest, settings: &Value) -> Result<(), Vec<Fie
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
-/// An "additional property" error is reported at the object; name the property instead.
+/// "Additional property" and "required property" errors are reported at the
+/// object; name the property instead, so the admin sees it next to its field.
 fn field_or_unexpected(field: String, message: &str, settings: &Value) -> String {
     if !field.is_empty() {
         return field;
+    }
+    if let Some(quoted) = message.strip_suffix(" is a required property")
+        && let Some(name) = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'))
+    {
+        return name.to_string();
     }
     settings
         .as_object()

@@ -35,6 +35,10 @@ pub enum StoreError {
         source: serde_json::Error,
     },
 
+    /// A fault injected by a crash-safety test, in the middle of a purge batch.
+    #[error("purge batch aborted by an injected fault")]
+    InjectedFault,
+
     /// A stored value outside what the schema's CHECKs allow; only reachable if someone
     /// wrote to the database behind the store's back.
     #[error("stored {what} has unexpected value {value:?}")]

@@ -9,7 +9,10 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// Version, description and SQL of each migration, oldest first. Append only: a
 /// released migration's text is part of its checksum and must never change.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../../migrations/0001_initial.sql")),
+    (2, "purge", include_str!("../../migrations/0002_purge.sql")),
+];
 
 pub(super) fn migrator() -> Migrator {
     Migrator::with_migrations(

@@ -5,6 +5,7 @@
 //! behaviour against both. Each submodule adds the typed queries of one part of the
 //! data model as `impl Store` blocks, and every query takes the tenant explicitly.
 
+mod bulk;
 mod codec;
 mod community;
 mod components;
@@ -15,6 +16,9 @@ mod interventions;
 mod kv;
 mod messages;
 mod migrate;
+mod purge;
+mod purge_lock;
+mod purge_runs;
 mod sentiment;
 mod sessions;
 mod stats;
@@ -30,6 +34,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{AnyPool, Connection, Executor, SqliteConnection};
 
+pub use bulk::Cell;
 pub use community::{Channel, Community, Identity, IdentityGroup};
 pub use components::{Component, ComponentMeta, SHARED_TENANT};
 pub use error::{Result, StoreError};
@@ -37,6 +42,9 @@ pub use events::Event;
 pub use extensions::{Extension, NewExtension};
 pub use interventions::{Intervention, InterventionComment};
 pub use messages::{Author, Message, Moderation, NewMessage, Thread};
+pub use purge::ThreadPurge;
+pub use purge_lock::PurgeLock;
+pub use purge_runs::{PurgeRun, RunState, StartedBy};
 pub use sentiment::SentimentCounts;
 pub use sessions::Session;
 pub use stats::{AgentActivity, Stat};

@@ -1,0 +1,426 @@
+//! The purge's typed, batched deletes. Every statement is scoped to the tenant,
+//! every condition the purge extension states (idle since a cutoff, on these
+//! channels, linked to nothing) is checked by the SQL that deletes, and each
+//! batch is one short transaction: a thread goes with its messages,
+//! interventions and comments or not at all, and a message that arrives
+//! between finding a thread and deleting it keeps the thread. Dry runs count
+//! with the same conditions, so their counts equal a real run's.
+
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Row, Transaction};
+
+use super::error::{Result, StoreError};
+use super::{Backend, Store};
+
+/// Rows a thread purge removed (or would remove), per kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThreadPurge {
+    pub threads: u64,
+    pub messages: u64,
+    pub interventions: u64,
+    pub comments: u64,
+}
+
+/// One statement under construction: portable SQL text with `$n` placeholders
+/// and the values they stand for, so lists (channels, thread ids) are always
+/// bound, never spliced in.
+struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl Sql {
+    fn new(tenant: &str) -> Sql {
+        Sql {
+            text: String::new(),
+            binds: vec![Bind::Text(tenant.to_owned())],
+        }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Append a placeholder bound to `value`.
+    fn int(&mut self, value: i64) -> &mut Sql {
+        self.binds.push(Bind::Int(value));
+        self.text += &format!("${}", self.binds.len());
+        self
+    }
+
+    /// Append `(p1, p2, ...)` bound to `values` (never empty: callers check).
+    fn list(&mut self, values: &[String]) -> &mut Sql {
+        self.text.push('(');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.binds.push(Bind::Text(value.clone()));
+            self.text += &format!("${}", self.binds.len());
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// `AND <column> IN (...)` when channels are selected; nothing for "all channels".
+    fn channels(&mut self, column: &str, channels: &[String]) -> &mut Sql {
+        if !channels.is_empty() {
+            self.push(&format!(" AND {column} IN "));
+            self.list(channels);
+        }
+        self
+    }
+
+    /// The thread `t` is on `channels` and had no message at or after `cutoff`.
+    /// `last_activity_at` is what ingest moves forward; the message check makes
+    /// the condition hold even for a thread whose activity column lags.
+    fn idle_thread(&mut self, channels: &[String], cutoff: i64) -> &mut Sql {
+        self.push("t.tenant = $1 AND t.last_activity_at < ").int(cutoff);
+        self.channels("t.channel_id", channels);
+        self.push(
+            " AND NOT EXISTS (SELECT 1 FROM message lm WHERE lm.tenant = t.tenant \
+             AND lm.thread_id = t.id AND lm.created_at >= ",
+        )
+        .int(cutoff)
+        .push(")")
+    }
+
+    /// The identity `i` is in a community of `channels` and older than `cutoff`.
+    fn identity_scope(&mut self, channels: &[String], cutoff: i64) -> &mut Sql {
+        self.push("i.tenant = $1 AND i.created_at < ").int(cutoff);
+        if !channels.is_empty() {
+            self.push(" AND i.community_id IN (SELECT c.community_id FROM channel c WHERE c.tenant = $1 AND c.id IN ")
+                .list(channels)
+                .push(")");
+        }
+        self
+    }
+
+    fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text.as_str()));
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind(v.as_str()),
+                Bind::Int(v) => query.bind(*v),
+            };
+        }
+        query
+    }
+
+    fn scalar<T>(&self) -> sqlx::query::QueryScalar<'_, Any, T, AnyArguments>
+    where
+        T: Send + Unpin,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(self.text.as_str()));
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind(v.as_str()),
+                Bind::Int(v) => query.bind(*v),
+            };
+        }
+        query
+    }
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl Store {
+    /// A write transaction that holds the write lock from its first statement.
+    /// On SQLite a transaction that reads before it writes can fail to upgrade
+    /// when ingest wrote in between; `BEGIN IMMEDIATE` waits for the lock instead.
+    async fn write_tx(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// `FOR UPDATE` where the backend has it: PostgreSQL locks the chosen rows
+    /// so ingest cannot add to them before the batch commits; SQLite has one
+    /// writer at a time, which `write_tx` already is.
+    fn lock_rows(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Up to `limit` idle threads on `channels` (all when empty), oldest activity first.
+    pub async fn find_idle_threads(
+        &self,
+        tenant: &str,
+        channels: &[String],
+        cutoff: i64,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        let mut sql = Sql::new(tenant);
+        sql.push("SELECT t.id FROM thread t WHERE ")
+            .idle_thread(channels, cutoff)
+            .push(" ORDER BY t.last_activity_at, t.id LIMIT ")
+            .int(i64::from(limit));
+        Ok(sql.scalar::<String>().fetch_all(&self.pool).await?)
+    }
+
+    /// Delete those of `ids` still idle on `channels`, whole, in one transaction.
+    /// `fault` aborts the batch after its messages are deleted and before the
+    /// commit, as a crash would: tests use it to show nothing half-done remains.
+    pub async fn delete_idle_threads(
+        &self,
+        tenant: &str,
+        channels: &[String],
+        cutoff: i64,
+        ids: &[String],
+        fault: bool,
+    ) -> Result<ThreadPurge> {
+        if ids.is_empty() {
+            return Ok(ThreadPurge::default());
+        }
+        let mut tx = self.write_tx().await?;
+        // Recheck (and on PostgreSQL lock) inside the transaction: a thread that
+        // got a message since it was found is no longer idle and stays.
+        let mut sql = Sql::new(tenant);
+        sql.push("SELECT t.id FROM thread t WHERE ")
+            .idle_thread(channels, cutoff)
+            .push(" AND t.id IN ")
+            .list(ids)
+            .push(self.lock_rows());
+        let idle: Vec<String> = sql.scalar::<String>().fetch_all(&mut *tx).await?;
+        if idle.is_empty() {
+            tx.rollback().await?;
+            return Ok(ThreadPurge::default());
+        }
+        let mut done = ThreadPurge::default();
+        let mut sql = Sql::new(tenant);
+        sql.push(
+            "DELETE FROM intervention_comment WHERE tenant = $1 AND intervention_id IN \
+             (SELECT id FROM intervention WHERE tenant = $1 AND thread_id IN ",
+        )
+        .list(&idle)
+        .push(")");
+        done.comments = sql.query().execute(&mut *tx).await?.rows_affected();
+        let mut sql = Sql::new(tenant);
+        sql.push("DELETE FROM intervention WHERE tenant = $1 AND thread_id IN ")
+            .list(&idle);
+        done.interventions = sql.query().execute(&mut *tx).await?.rows_affected();
+        let mut sql = Sql::new(tenant);
+        sql.push("DELETE FROM message WHERE tenant = $1 AND thread_id IN ")
+            .list(&idle);
+        done.messages = sql.query().execute(&mut *tx).await?.rows_affected();
+        if fault {
+            // Dropping the transaction rolls it back, as a dead process's would be.
+            return Err(StoreError::InjectedFault);
+        }
+        let mut sql = Sql::new(tenant);
+        sql.push("DELETE FROM thread WHERE tenant = $1 AND id IN ").list(&idle);
+        done.threads = sql.query().execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// What deleting every idle thread on `channels` would remove; deletes nothing.
+    pub async fn count_idle_threads(&self, tenant: &str, channels: &[String], cutoff: i64) -> Result<ThreadPurge> {
+        let mut sql = Sql::new(tenant);
+        sql.push("WITH idle AS (SELECT t.id FROM thread t WHERE ")
+            .idle_thread(channels, cutoff)
+            .push(
+                ") SELECT (SELECT COUNT(*) FROM idle) AS threads, \
+                 (SELECT COUNT(*) FROM message WHERE tenant = $1 AND thread_id IN (SELECT id FROM idle)) AS messages, \
+                 (SELECT COUNT(*) FROM intervention WHERE tenant = $1 AND thread_id IN (SELECT id FROM idle)) \
+                 AS interventions, \
+                 (SELECT COUNT(*) FROM intervention_comment WHERE tenant = $1 AND intervention_id IN \
+                 (SELECT id FROM intervention WHERE tenant = $1 AND thread_id IN (SELECT id FROM idle))) AS comments",
+            );
+        let row = sql.query().fetch_one(&self.pool).await?;
+        Ok(ThreadPurge {
+            threads: count(row.try_get("threads")?),
+            messages: count(row.try_get("messages")?),
+            interventions: count(row.try_get("interventions")?),
+            comments: count(row.try_get("comments")?),
+        })
+    }
+
+    /// Delete up to `limit` rows of `table` older than `cutoff` (by `column`),
+    /// on `channels` when the table has a channel; or count them all in a dry run.
+    async fn purge_before(
+        &self,
+        tenant: &str,
+        table: Table,
+        channels: &[String],
+        cutoff: i64,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64> {
+        let (name, time) = table.columns();
+        let mut sql = Sql::new(tenant);
+        if dry_run {
+            sql.push(&format!("SELECT COUNT(*) FROM {name} WHERE tenant = $1 AND {time} < "))
+                .int(cutoff)
+                .channels("channel_id", channels);
+            return Ok(count(sql.scalar::<i64>().fetch_one(&self.pool).await?));
+        }
+        sql.push(&format!(
+            "DELETE FROM {name} WHERE tenant = $1 AND id IN (SELECT id FROM {name} WHERE tenant = $1 AND {time} < "
+        ))
+        .int(cutoff)
+        .channels("channel_id", channels)
+        .push(&format!(" ORDER BY {time} LIMIT "))
+        .int(i64::from(limit))
+        .push(")");
+        let mut tx = self.write_tx().await?;
+        let deleted = sql.query().execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Delete up to `limit` admin audit events older than `cutoff` (dry run: count all).
+    pub async fn purge_events_before(&self, tenant: &str, cutoff: i64, limit: u32, dry_run: bool) -> Result<u64> {
+        self.purge_before(tenant, Table::Event, &[], cutoff, limit, dry_run)
+            .await
+    }
+
+    /// Delete up to `limit` stats on `channels` older than `cutoff` (dry run: count all).
+    pub async fn purge_stats_before(
+        &self,
+        tenant: &str,
+        channels: &[String],
+        cutoff: i64,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64> {
+        self.purge_before(tenant, Table::Stat, channels, cutoff, limit, dry_run)
+            .await
+    }
+
+    /// Delete up to `limit` agent activities older than `cutoff` (dry run: count all).
+    pub async fn purge_agent_activities_before(
+        &self,
+        tenant: &str,
+        cutoff: i64,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64> {
+        self.purge_before(tenant, Table::AgentActivity, &[], cutoff, limit, dry_run)
+            .await
+    }
+
+    /// Delete up to `limit` identities of the communities of `channels`, older
+    /// than `cutoff`, that no message and no intervention links, and the groups
+    /// left empty by it; returns (identities, groups). A dry run counts what
+    /// this would delete after the thread purge of `channels` and `cutoff`.
+    pub async fn purge_orphan_identities(
+        &self,
+        tenant: &str,
+        channels: &[String],
+        cutoff: i64,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<(u64, u64)> {
+        if dry_run {
+            return self.count_orphan_identities(tenant, channels, cutoff).await;
+        }
+        let mut tx = self.write_tx().await?;
+        let mut sql = Sql::new(tenant);
+        sql.push("SELECT i.id, i.group_id FROM identity i WHERE ")
+            .identity_scope(channels, cutoff)
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM message m WHERE m.tenant = $1 AND m.author_identity_id = i.id) \
+                 AND NOT EXISTS (SELECT 1 FROM intervention v WHERE v.tenant = $1 AND v.identity_id = i.id) \
+                 ORDER BY i.id LIMIT ",
+            )
+            .int(i64::from(limit))
+            .push(self.lock_rows());
+        let rows = sql.query().fetch_all(&mut *tx).await?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut groups = Vec::new();
+        for row in &rows {
+            ids.push(row.try_get::<String, _>("id")?);
+            if let Some(group) = row.try_get::<Option<String>, _>("group_id")?
+                && !groups.contains(&group)
+            {
+                groups.push(group);
+            }
+        }
+        if ids.is_empty() {
+            tx.rollback().await?;
+            return Ok((0, 0));
+        }
+        // The link checks again in the DELETE itself: on PostgreSQL it runs
+        // after the rows were locked, so it sees a message committed meanwhile.
+        let mut sql = Sql::new(tenant);
+        sql.push("DELETE FROM identity WHERE tenant = $1 AND id IN ")
+            .list(&ids)
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM message m WHERE m.tenant = $1 AND m.author_identity_id = identity.id) \
+                 AND NOT EXISTS (SELECT 1 FROM intervention v WHERE v.tenant = $1 AND v.identity_id = identity.id)",
+            );
+        let identities = sql.query().execute(&mut *tx).await?.rows_affected();
+        let mut emptied = 0;
+        if !groups.is_empty() {
+            let mut sql = Sql::new(tenant);
+            sql.push("DELETE FROM identity_group WHERE tenant = $1 AND id IN ")
+                .list(&groups)
+                .push(
+                    " AND NOT EXISTS (SELECT 1 FROM identity gi WHERE gi.tenant = $1 \
+                     AND gi.group_id = identity_group.id)",
+                );
+            emptied = sql.query().execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok((identities, emptied))
+    }
+
+    async fn count_orphan_identities(&self, tenant: &str, channels: &[String], cutoff: i64) -> Result<(u64, u64)> {
+        // An identity goes when every message and intervention linking it is in
+        // a thread the thread purge deletes.
+        let mut sql = Sql::new(tenant);
+        sql.push("WITH gone AS (SELECT i.id, i.group_id FROM identity i WHERE ")
+            .identity_scope(channels, cutoff)
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM message m JOIN thread t ON t.tenant = m.tenant AND t.id = m.thread_id \
+                 WHERE m.tenant = $1 AND m.author_identity_id = i.id AND NOT (",
+            )
+            .idle_thread(channels, cutoff)
+            .push(
+                ")) AND NOT EXISTS (SELECT 1 FROM intervention v JOIN thread t ON t.tenant = v.tenant \
+                 AND t.id = v.thread_id WHERE v.tenant = $1 AND v.identity_id = i.id AND NOT (",
+            )
+            .idle_thread(channels, cutoff)
+            .push(
+                "))) SELECT (SELECT COUNT(*) FROM gone) AS identities, \
+                 (SELECT COUNT(*) FROM identity_group g WHERE g.tenant = $1 \
+                 AND EXISTS (SELECT 1 FROM gone WHERE gone.group_id = g.id) \
+                 AND NOT EXISTS (SELECT 1 FROM identity k WHERE k.tenant = $1 AND k.group_id = g.id \
+                 AND k.id NOT IN (SELECT id FROM gone))) AS emptied_groups",
+            );
+        let row = sql.query().fetch_one(&self.pool).await?;
+        Ok((count(row.try_get("identities")?), count(row.try_get("emptied_groups")?)))
+    }
+}
+
+/// The time-series tables a purge deletes by age.
+#[derive(Clone, Copy)]
+enum Table {
+    Event,
+    Stat,
+    AgentActivity,
+}
+
+impl Table {
+    /// The table's name and its time column (fixed names, never user input).
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Table::Event => ("event", "created_at"),
+            Table::Stat => ("stat", "at"),
+            Table::AgentActivity => ("agent_activity", "at"),
+        }
+    }
+}

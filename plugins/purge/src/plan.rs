@@ -1,0 +1,313 @@
+//! One call of a purge run, over any [`Data`] (the host's `data` import in the
+//! component, a fake in unit tests). A real run works in bounded batches,
+//! threads first (so identities they orphan go in the same run), then events,
+//! identities, stats and agent activities, and stops at its time budget with
+//! `finished = false`; the host calls again and the run picks up where the
+//! database says it is: every step only ever finds what is left, so a call
+//! repeated after a crash deletes nothing twice and misses nothing. A dry run
+//! asks the host for the counts in one call per kind.
+
+use crate::settings::Settings;
+
+/// Rows of a thread purge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deleted {
+    pub threads: u64,
+    pub messages: u64,
+    pub interventions: u64,
+    pub comments: u64,
+}
+
+/// The host's purge operations (`wit/imports.wit`, interface `data`).
+pub trait Data {
+    type Error;
+    fn find_idle_threads(&mut self, channels: &[String], cutoff: u64, limit: u32) -> Result<Vec<String>, Self::Error>;
+    fn delete_threads(&mut self, channels: &[String], cutoff: u64, ids: &[String]) -> Result<Deleted, Self::Error>;
+    fn count_idle_threads(&mut self, channels: &[String], cutoff: u64) -> Result<Deleted, Self::Error>;
+    fn delete_events_before(&mut self, cutoff: u64, limit: u32, dry_run: bool) -> Result<u64, Self::Error>;
+    fn delete_orphan_identities(
+        &mut self,
+        channels: &[String],
+        cutoff: u64,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<(u64, u64), Self::Error>;
+    fn delete_stats_before(
+        &mut self,
+        channels: &[String],
+        cutoff: u64,
+        limit: u32,
+        dry_run: bool,
+    ) -> Result<u64, Self::Error>;
+    fn delete_agent_activities_before(&mut self, cutoff: u64, limit: u32, dry_run: bool) -> Result<u64, Self::Error>;
+}
+
+/// Threads per batch: with their messages, a few thousand rows per transaction.
+pub const THREAD_BATCH: u32 = 500;
+/// Rows per batch for events, identities, stats and activities.
+pub const ROW_BATCH: u32 = 5_000;
+
+/// The kinds counted, in report order.
+pub const KINDS: [&str; 9] = [
+    "threads",
+    "messages",
+    "interventions",
+    "comments",
+    "events",
+    "identities",
+    "identity-groups",
+    "stats",
+    "agent-activities",
+];
+
+/// Rows per kind for the purges the settings turn on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts(pub Vec<(&'static str, u64)>);
+
+impl Counts {
+    fn add(&mut self, kind: &'static str, n: u64) {
+        match self.0.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, total)) => *total += n,
+            None => self.0.push((kind, n)),
+        }
+    }
+
+    fn add_threads(&mut self, d: Deleted) {
+        self.add("threads", d.threads);
+        self.add("messages", d.messages);
+        self.add("interventions", d.interventions);
+        self.add("comments", d.comments);
+    }
+
+    pub fn get(&self, kind: &str) -> u64 {
+        self.0.iter().find(|(k, _)| *k == kind).map_or(0, |(_, n)| *n)
+    }
+}
+
+/// What one call did and whether the run is done.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub counts: Counts,
+    pub finished: bool,
+}
+
+/// Run one call: `over_budget` says when to stop and leave the rest to the next call.
+pub fn run<D: Data>(
+    settings: &Settings,
+    now: u64,
+    dry_run: bool,
+    data: &mut D,
+    mut over_budget: impl FnMut() -> bool,
+) -> Result<Outcome, D::Error> {
+    let cutoff = settings.cutoff(now);
+    let channels = &settings.channels;
+    let mut counts = Counts::default();
+    if dry_run {
+        if settings.threads {
+            counts.add_threads(data.count_idle_threads(channels, cutoff)?);
+        }
+        if settings.events {
+            counts.add("events", data.delete_events_before(cutoff, ROW_BATCH, true)?);
+        }
+        if settings.purges_identities() {
+            let (identities, groups) = data.delete_orphan_identities(channels, cutoff, ROW_BATCH, true)?;
+            counts.add("identities", identities);
+            counts.add("identity-groups", groups);
+        }
+        if settings.stats {
+            counts.add("stats", data.delete_stats_before(channels, cutoff, ROW_BATCH, true)?);
+        }
+        if settings.agent_activities {
+            counts.add(
+                "agent-activities",
+                data.delete_agent_activities_before(cutoff, ROW_BATCH, true)?,
+            );
+        }
+        return Ok(Outcome { counts, finished: true });
+    }
+
+    // Every kind turned on is reported, zero included, so runs compare kind by kind.
+    let unfinished = |counts: Counts| {
+        Ok(Outcome {
+            counts,
+            finished: false,
+        })
+    };
+    if settings.threads {
+        counts.add_threads(Deleted::default());
+        loop {
+            if over_budget() {
+                return unfinished(counts);
+            }
+            let ids = data.find_idle_threads(channels, cutoff, THREAD_BATCH)?;
+            if ids.is_empty() {
+                break;
+            }
+            counts.add_threads(data.delete_threads(channels, cutoff, &ids)?);
+        }
+    }
+    if settings.events {
+        counts.add("events", 0);
+        loop {
+            if over_budget() {
+                return unfinished(counts);
+            }
+            let n = data.delete_events_before(cutoff, ROW_BATCH, false)?;
+            counts.add("events", n);
+            if n < u64::from(ROW_BATCH) {
+                break;
+            }
+        }
+    }
+    if settings.purges_identities() {
+        counts.add("identities", 0);
+        counts.add("identity-groups", 0);
+        loop {
+            if over_budget() {
+                return unfinished(counts);
+            }
+            let (identities, groups) = data.delete_orphan_identities(channels, cutoff, ROW_BATCH, false)?;
+            counts.add("identities", identities);
+            counts.add("identity-groups", groups);
+            if identities < u64::from(ROW_BATCH) {
+                break;
+            }
+        }
+    }
+    if settings.stats {
+        counts.add("stats", 0);
+        loop {
+            if over_budget() {
+                return unfinished(counts);
+            }
+            let n = data.delete_stats_before(channels, cutoff, ROW_BATCH, false)?;
+            counts.add("stats", n);
+            if n < u64::from(ROW_BATCH) {
+                break;
+            }
+        }
+    }
+    if settings.agent_activities {
+        counts.add("agent-activities", 0);
+        loop {
+            if over_budget() {
+                return unfinished(counts);
+            }
+            let n = data.delete_agent_activities_before(cutoff, ROW_BATCH, false)?;
+            counts.add("agent-activities", n);
+            if n < u64::from(ROW_BATCH) {
+                break;
+            }
+        }
+    }
+    Ok(Outcome { counts, finished: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An in-memory stand-in for the host: idle threads of 3 messages, old events.
+    #[derive(Default)]
+    struct Fake {
+        threads: Vec<String>,
+        events: u64,
+        calls: Vec<String>,
+    }
+
+    impl Data for Fake {
+        type Error = String;
+        fn find_idle_threads(&mut self, _: &[String], _: u64, limit: u32) -> Result<Vec<String>, String> {
+            self.calls.push("find".into());
+            Ok(self.threads.iter().take(limit as usize).cloned().collect())
+        }
+        fn delete_threads(&mut self, _: &[String], _: u64, ids: &[String]) -> Result<Deleted, String> {
+            self.calls.push(format!("delete {}", ids.len()));
+            self.threads.retain(|t| !ids.contains(t));
+            let n = ids.len() as u64;
+            Ok(Deleted {
+                threads: n,
+                messages: 3 * n,
+                interventions: 0,
+                comments: 0,
+            })
+        }
+        fn count_idle_threads(&mut self, _: &[String], _: u64) -> Result<Deleted, String> {
+            let n = self.threads.len() as u64;
+            Ok(Deleted {
+                threads: n,
+                messages: 3 * n,
+                interventions: 0,
+                comments: 0,
+            })
+        }
+        fn delete_events_before(&mut self, _: u64, limit: u32, dry_run: bool) -> Result<u64, String> {
+            if dry_run {
+                return Ok(self.events);
+            }
+            let n = self.events.min(u64::from(limit));
+            self.events -= n;
+            Ok(n)
+        }
+        fn delete_orphan_identities(&mut self, _: &[String], _: u64, _: u32, _: bool) -> Result<(u64, u64), String> {
+            Err("identities not expected".into())
+        }
+        fn delete_stats_before(&mut self, _: &[String], _: u64, _: u32, _: bool) -> Result<u64, String> {
+            Ok(0)
+        }
+        fn delete_agent_activities_before(&mut self, _: u64, _: u32, _: bool) -> Result<u64, String> {
+            Ok(0)
+        }
+    }
+
+    fn fake(threads: usize, events: u64) -> Fake {
+        Fake {
+            threads: (0..threads).map(|i| format!("t{i}")).collect(),
+            events,
+            calls: vec![],
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings::from_config(r#"{"purge_threads": true, "purge_events": true, "retention_days": 10}"#).unwrap()
+    }
+
+    #[test]
+    fn a_real_run_batches_until_nothing_is_left_and_dry_equals_real() {
+        let dry = run(&settings(), 0, true, &mut fake(1200, 12_001), || false).unwrap();
+        let mut data = fake(1200, 12_001);
+        let real = run(&settings(), 0, false, &mut data, || false).unwrap();
+        assert!(real.finished && dry.finished);
+        assert_eq!(real.counts.get("threads"), 1200);
+        assert_eq!(real.counts.get("messages"), 3600);
+        assert_eq!(real.counts.get("events"), 12_001);
+        assert_eq!(dry.counts, real.counts);
+        assert!(data.threads.is_empty());
+        assert_eq!(data.calls.iter().filter(|c| c.starts_with("delete")).count(), 3);
+    }
+
+    #[test]
+    fn a_run_over_budget_stops_and_the_next_call_goes_on() {
+        let mut data = fake(1200, 0);
+        let mut budget = 2;
+        let first = run(&settings(), 0, false, &mut data, || {
+            budget -= 1;
+            budget < 0
+        })
+        .unwrap();
+        assert!(!first.finished);
+        assert_eq!(first.counts.get("threads"), 1000);
+        let second = run(&settings(), 0, false, &mut data, || false).unwrap();
+        assert!(second.finished);
+        assert_eq!(second.counts.get("threads"), 200);
+    }
+
+    #[test]
+    fn nothing_turned_on_touches_nothing() {
+        let off = Settings::from_config(r#"{"retention_days": 10}"#).unwrap();
+        let mut data = fake(5, 5);
+        let outcome = run(&off, 0, false, &mut data, || false).unwrap();
+        assert!(outcome.finished && outcome.counts.0.is_empty());
+        assert!(data.calls.is_empty());
+    }
+}

@@ -1,0 +1,137 @@
+//! Data purging under load: the real server on SQLite and on PostgreSQL,
+//! seeded by `exthost::seed` (threads of N messages, half idle past a 30-day
+//! retention, identities, groups, interventions, comments, events, stats,
+//! activities), then one real run of the built-in purge extension with every
+//! kind on. Reports messages deleted per second over the whole run, and the
+//! latency of message ingest (POST /api/v1/messages, paced at `RATE` per
+//! second by one client) measured alone first and then during the purge.
+//!
+//! `cargo run --release -p exthost-tests --example purge_bench -- [threads] [messages-per-thread] [sqlite|postgres|both]`
+
+use exthost_tests::purge::{add_purge, wait_for};
+use exthost_tests::server::{self, Db, Options, Server};
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Ingest requests per second, both alone and during the purge.
+const RATE: u64 = 100;
+/// Ingest samples taken alone.
+const ALONE: usize = 1_000;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64) * p).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Post messages at `RATE`/s until `stop` (or `limit` samples); returns each latency.
+async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration> {
+    let mut latencies = Vec::new();
+    let mut timer = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut n = 0u64;
+    while !stop.load(Ordering::SeqCst) && latencies.len() < limit {
+        timer.tick().await;
+        n += 1;
+        // A customer of the seed writing in a thread of its own (recent: never purged).
+        let body = json!({
+            "channel_id": format!("ch{}", n % 5),
+            "author": { "customer": { "identity_id": format!("bench-customer-{}", n % 50) } },
+            "body": "hello, where is my order?"
+        });
+        let started = Instant::now();
+        let reply = s.post("/api/v1/messages", &body).await;
+        latencies.push(started.elapsed());
+        assert_eq!(reply.status, 201, "{reply:?}");
+    }
+    latencies.sort();
+    latencies
+}
+
+async fn bench(s: Server, threads: u64, per_thread: u64) {
+    let tenant = s.state.config.tenant.clone();
+    let options = exthost::seed::SeedOptions {
+        tenant: tenant.clone(),
+        threads,
+        messages_per_thread: per_thread,
+        idle_share: 0.5,
+        seed: 1,
+        now: exthost::store::now_ms(),
+    };
+    let started = Instant::now();
+    let report = exthost::seed::seed(&s.state.store, &options).await.expect("seed");
+    eprintln!(
+        "[{:?}] seeded {} messages in {} threads ({} idle, {} of their messages) in {:.1} s",
+        s.db,
+        report.messages,
+        report.threads,
+        report.idle_threads,
+        report.idle_messages,
+        started.elapsed().as_secs_f64()
+    );
+
+    let alone = ingest(s.clone(), Arc::new(AtomicBool::new(false)), ALONE).await;
+
+    let id = add_purge(
+        &s,
+        json!({ "purge_threads": true, "purge_events": true, "purge_identities": true, "purge_stats": true,
+                "purge_agent_activities": true, "retention_days": 30 }),
+    )
+    .await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = tokio::spawn(ingest(s.clone(), stop.clone(), usize::MAX));
+    let reply = s.post(&format!("/api/v1/extensions/{id}/purge-runs"), &json!({})).await;
+    assert_eq!(reply.status, 202, "{reply:?}");
+    let run = wait_for(&s, &id, reply.json()["id"].as_str().expect("run id")).await;
+    stop.store(true, Ordering::SeqCst);
+    let during = load.await.expect("ingest task");
+    assert_eq!(run["state"], "finished", "{run}");
+
+    let seconds = (run["finished_at"].as_i64().unwrap_or(0) - run["started_at"].as_i64().unwrap_or(0)) as f64 / 1000.0;
+    let messages = run["counts"]["messages"].as_u64().unwrap_or(0);
+    assert_eq!(messages, report.idle_messages, "the run deleted every idle message");
+    eprintln!("[{:?}] run: {run}", s.db);
+    println!(
+        "| {:?} | {} | {} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2}x |",
+        s.db,
+        report.messages,
+        messages,
+        seconds,
+        messages as f64 / seconds.max(0.001),
+        alone.len(),
+        ms(percentile(&alone, 0.5)),
+        ms(percentile(&alone, 0.99)),
+        during.len(),
+        ms(percentile(&during, 0.5)),
+        ms(percentile(&during, 0.99)),
+        ms(percentile(&during, 0.99)) / ms(percentile(&alone, 0.99)).max(0.001),
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 4)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let threads: u64 = args.first().map_or(100_000, |a| a.parse().expect("threads"));
+    let per_thread: u64 = args.get(1).map_or(10, |a| a.parse().expect("messages per thread"));
+    let which = args.get(2).map_or("both", String::as_str);
+    let dbs: &[Db] = match which {
+        "sqlite" => &[Db::Sqlite],
+        "postgres" => &[Db::Postgres],
+        _ => &[Db::Sqlite, Db::Postgres],
+    };
+    println!(
+        "| backend | messages | deleted | run s | deleted/s | ingest n alone | p50 ms | p99 ms | n during | p50 ms | p99 ms | p99 ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for db in dbs {
+        server::run(*db, Options::default(), move |s| bench(s, threads, per_thread)).await;
+    }
+}
