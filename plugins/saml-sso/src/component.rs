@@ -131,6 +131,7 @@ impl on_login::Guest for SamlSso {
                 external_id,
                 match_order: vec![IdField::ExternalId],
                 return_to,
+                show_detail: applied.settings.debug,
             }),
             Decision::Refuse(r) => {
                 log(Level::Info, &format!("login refused: {}: {}", r.code, r.detail));
