@@ -13,10 +13,15 @@ fn installed(path: &str) -> std::sync::Arc<exthost_runtime::InstalledComponent> 
 
 #[test]
 fn each_builtin_exports_exactly_its_hooks() {
-    let expected: [(&str, &[&str], Vec<Capability>); 3] = [
+    let expected: [(&str, &[&str], Vec<Capability>); 4] = [
         (exthost_artifacts::builtin::IP_FILTER, &["on-request"], vec![]),
         (
             exthost_artifacts::builtin::JWT_SSO,
+            &["on-login", "on-request"],
+            vec![Capability::Kv],
+        ),
+        (
+            exthost_artifacts::builtin::SAML_SSO,
             &["on-login", "on-request"],
             vec![Capability::Kv],
         ),
@@ -47,4 +52,16 @@ fn settings_are_refused_through_the_sdk_by_field() {
     let sentiment = installed(exthost_artifacts::builtin::SENTIMENT);
     let refused = sentiment.validate_config("[]").expect_err("not an object");
     assert!(format!("{refused:?}").contains("must be a JSON object"), "{refused:?}");
+
+    let saml = installed(exthost_artifacts::builtin::SAML_SSO);
+    let good = r#"{"issuer": "https://idp.test/entity", "target_url": "https://idp.test/sso",
+        "certificate_fingerprint_algorithm": "SHA1", "certificate_fingerprint": "00112233445566778899aabbccddeeff00112233"}"#;
+    saml.validate_config(good).expect("good settings pass");
+    let refused = saml
+        .validate_config(&good.replace("SHA1", "SHA256"))
+        .expect_err("a SHA-1-sized fingerprint is refused for SHA-256");
+    assert!(
+        format!("{refused:?}").contains("certificate_fingerprint"),
+        "{refused:?}"
+    );
 }

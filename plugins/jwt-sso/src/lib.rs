@@ -3,8 +3,8 @@
 //! secret and sends the agent to `/users/auth/jwt/callback?jwt=...`; this
 //! extension vouches for the agent named by the token's `external_id`, or
 //! refuses with one of Engage's error codes. The token checks ([`token`]), the
-//! login and request decisions ([`login`], [`request`]), the settings
-//! ([`settings`]) and URL helpers ([`url`]) are plain Rust, unit-tested
+//! login and request decisions ([`login`], [`request`]) and the settings
+//! ([`settings`]) are plain Rust (the URL helpers are the SDK's), unit-tested
 //! natively; `component` is the extension as the SDK sees it, with its two hooks
 //! and the `kv` import (the `jti` replay window, shared by every node).
 
@@ -12,7 +12,6 @@ pub mod login;
 pub mod request;
 pub mod settings;
 pub mod token;
-pub mod url;
 
 mod component;
 

@@ -5,7 +5,7 @@
 //! ending its session. Everything else passes untouched.
 
 use crate::settings::Settings;
-use crate::url::query_param;
+use exthost_sdk::url::query_param;
 
 /// The platform's login page.
 pub const LOGIN_PATH: &str = "/login";
@@ -53,7 +53,7 @@ pub fn redirect(settings: &Settings, req: Request<'_>) -> Option<String> {
             }
             let url = settings.remote_login_url.clone()?;
             Some(match query_param(req.query, "return_to") {
-                Some(return_to) => crate::url::with_param(&url, "return_to", &return_to),
+                Some(return_to) => exthost_sdk::url::with_param(&url, "return_to", &return_to),
                 None => url,
             })
         }

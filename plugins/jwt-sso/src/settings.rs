@@ -178,7 +178,7 @@ impl Settings {
     pub fn remote_login_with(&self, name: &str, value: &str) -> Option<String> {
         self.remote_login_url
             .as_deref()
-            .map(|u| crate::url::with_param(u, name, value))
+            .map(|u| exthost_sdk::url::with_param(u, name, value))
     }
 }
 

@@ -6,10 +6,10 @@
 
 use crate::settings::{Settings, SpUrls};
 use crate::spkey::SpKey;
-use crate::url::encode;
 use crate::xmltext::escape;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use exthost_sdk::url::encode;
 
 /// The SigAlg of signed requests.
 pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
@@ -90,7 +90,7 @@ pub fn redirect_url(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::url::query_param;
+    use exthost_sdk::url::query_param;
 
     fn settings() -> Settings {
         Settings::from_config(
@@ -141,7 +141,7 @@ mod tests {
         let query = url.split_once('?').unwrap().1;
         let (signed, signature) = query.split_once("&Signature=").unwrap();
         assert!(signed.ends_with(&format!("&SigAlg={}", encode(RSA_SHA256))));
-        let signature = B64.decode(crate::url::decode(signature)).unwrap();
+        let signature = B64.decode(exthost_sdk::url::decode(signature)).unwrap();
         let public = crate::cert::public_key(&key.cert_der).unwrap();
         let h = crate::cert::Hash::Sha256;
         public

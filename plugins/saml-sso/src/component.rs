@@ -1,140 +1,102 @@
-//! The WIT adapter: exports `metadata`, `on-login` and `on-request` for the
-//! `sso` world. Settings and the platform's SAML URLs are fixed in `init`; the
-//! hooks decide through the plain-Rust modules and reach the `kv` import only
-//! for issued requests and used assertions. The SP key comes with the settings.
+//! The extension as the SDK sees it: the manifest, the settings and the
+//! on-login and on-request hooks. Settings, the platform's SAML URLs and the SP
+//! key are fixed once, in `new`; the hooks decide through the plain-Rust
+//! modules and reach the `kv` import only for issued requests and used assertions.
 
 use crate::authn;
 use crate::login::{self, Decision, Method, Store};
 use crate::request::{self, Action, Request};
 use crate::settings::{CONFIG_SCHEMA, FieldError, Settings, SpUrls};
 use crate::spkey::SpKey;
-use std::cell::RefCell;
-use std::rc::Rc;
-
-wit_bindgen::generate!({ path: "../../wit", world: "sso" });
-
-use exports::exthost::plugin::metadata::{self, Capability, Manifest};
-use exports::exthost::plugin::{on_login, on_request};
-use exthost::plugin::kv;
-use exthost::plugin::log::{Level, log};
-use exthost::plugin::types::{
-    Context, Environment, HookError, HttpRequest, HttpResponse, IdField, LoginClaim, LoginDecision, LoginMethod,
-    LoginRefusal, LoginRequest, RequestDecision,
+use exthost_sdk::settings::field_error;
+use exthost_sdk::types::{
+    Context, Environment, HookError, HostError, HttpRequest, HttpResponse, IdField, LoginClaim, LoginDecision,
+    LoginMethod, LoginRefusal, LoginRequest, RequestDecision,
 };
+use exthost_sdk::{Capability, Extension, Manifest, OnLogin, OnRequest};
 
-struct Applied {
+impl exthost_sdk::Settings for Settings {
+    const SCHEMA: &'static str = CONFIG_SCHEMA;
+
+    fn from_config(config: &str) -> Result<Settings, Vec<FieldError>> {
+        Settings::from_config(config)
+    }
+}
+
+/// The extension: the settings in force, the URLs they imply and the SP key.
+pub struct SamlSso {
     settings: Settings,
     urls: SpUrls,
     /// The SP key, when requests are signed.
     sp_key: Option<SpKey>,
 }
 
-thread_local! {
-    static APPLIED: RefCell<Option<Rc<Applied>>> = const { RefCell::new(None) };
-}
+impl Extension for SamlSso {
+    type Settings = Settings;
 
-struct SamlSso;
-
-fn to_wit(errors: Vec<FieldError>) -> Vec<metadata::FieldError> {
-    errors
-        .into_iter()
-        .map(|e| metadata::FieldError {
-            field: e.field,
-            message: e.message,
-        })
-        .collect()
-}
-
-fn unavailable(message: String) -> HookError {
-    HookError {
-        code: "unavailable".into(),
-        message,
-    }
-}
-
-fn applied() -> Result<Rc<Applied>, HookError> {
-    APPLIED.with(|a| a.borrow().clone()).ok_or_else(|| HookError {
-        code: "not-initialized".into(),
-        message: "init was not called".into(),
-    })
-}
-
-impl metadata::Guest for SamlSso {
-    fn describe() -> Manifest {
+    fn manifest() -> Manifest {
         Manifest {
-            name: "saml-sso".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "SAML single sign-on".into(),
-            description: "Agents log in through your SAML 2.0 identity provider.".into(),
-            config_schema: CONFIG_SCHEMA.into(),
+            name: "saml-sso",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "SAML single sign-on",
+            description: "Agents log in through your SAML 2.0 identity provider.",
             capabilities: vec![Capability::Kv],
         }
     }
 
-    fn validate_config(config: String) -> Result<(), Vec<metadata::FieldError>> {
-        Settings::from_config(&config).map(drop).map_err(to_wit)
-    }
-
-    fn init(env: Environment, config: String) -> Result<(), Vec<metadata::FieldError>> {
-        let settings = Settings::from_config(&config).map_err(to_wit)?;
+    fn new(env: Environment, settings: Settings) -> Result<SamlSso, Vec<FieldError>> {
         let urls = SpUrls::new(&env.base_url);
+        // The key parsed in the settings; its certificate is made here, once per instance.
         let sp_key = match (&settings.sp_private_key, settings.sign_requests) {
-            (Some(pem), true) => Some(SpKey::from_pem(&pem.0).map_err(|message| {
-                vec![metadata::FieldError {
-                    field: "sp_private_key".into(),
-                    message,
-                }]
-            })?),
+            (Some(pem), true) => {
+                Some(SpKey::from_pem(&pem.0).map_err(|message| vec![field_error("sp_private_key", message)])?)
+            }
             _ => None,
         };
-        APPLIED.with(|a| *a.borrow_mut() = Some(Rc::new(Applied { settings, urls, sp_key })));
-        Ok(())
+        Ok(SamlSso { settings, urls, sp_key })
     }
 }
 
-fn kv_error(e: kv::HostError) -> String {
+fn unavailable(message: String) -> HookError {
+    HookError::new("unavailable", message)
+}
+
+fn kv_error(e: HostError) -> String {
     format!("kv: {e:?}")
 }
 
+/// Issued requests and used assertions, in the `kv` namespace every node shares.
 struct KvStore;
 
 impl Store for KvStore {
     fn take_request(&mut self, id: &str) -> Result<bool, String> {
-        kv::delete(&authn::request_key(id)).map_err(kv_error)
+        exthost_sdk::kv::delete(&authn::request_key(id)).map_err(kv_error)
     }
 
     fn claim_assertion(&mut self, key: &str, ttl_ms: u64) -> Result<bool, String> {
-        kv::set_if_absent(key, b"1", Some(ttl_ms)).map_err(kv_error)
+        exthost_sdk::kv::set_if_absent(key, b"1", Some(ttl_ms)).map_err(kv_error)
     }
 }
 
-impl on_login::Guest for SamlSso {
-    fn handle(ctx: Context, req: LoginRequest) -> Result<LoginDecision, HookError> {
+impl OnLogin for SamlSso {
+    fn on_login(&self, ctx: Context, req: LoginRequest) -> Result<LoginDecision, HookError> {
         let method = match req.method {
             LoginMethod::Password => Method::Password,
             LoginMethod::Saml => Method::Saml,
             LoginMethod::Jwt => Method::Other,
         };
-        let applied = applied()?;
-        let decision = login::decide(
-            &applied.settings,
-            &applied.urls,
-            method,
-            &req.params,
-            ctx.now,
-            &mut KvStore,
-        )
-        .map_err(unavailable)?;
+        let decision = login::decide(&self.settings, &self.urls, method, &req.params, ctx.now, &mut KvStore)
+            .map_err(unavailable)?;
         Ok(match decision {
             Decision::Pass => LoginDecision::Pass,
             Decision::Accept { external_id, return_to } => LoginDecision::Accept(LoginClaim {
                 external_id,
                 match_order: vec![IdField::ExternalId],
                 return_to,
-                show_detail: applied.settings.debug,
+                show_detail: self.settings.debug,
             }),
             Decision::Refuse(r) => {
-                log(Level::Info, &format!("login refused: {}: {}", r.code, r.detail));
+                exthost_sdk::info!("login refused: {}: {}", r.code, r.detail);
                 LoginDecision::Refuse(LoginRefusal {
                     code: r.code,
                     detail: r.detail,
@@ -146,24 +108,25 @@ impl on_login::Guest for SamlSso {
     }
 }
 
-/// The redirect to the identity provider, with a fresh request remembered in `kv`.
-fn sign_in(applied: &Applied, now: u64, return_to: Option<&str>) -> Result<String, String> {
-    let mut random = [0u8; 16];
-    getrandom::getrandom(&mut random).map_err(|e| format!("randomness: {e}"))?;
-    let id = authn::request_id(random);
-    let xml = authn::request_xml(&applied.settings, &applied.urls, &id, &crate::time::format(now));
-    kv::set(&authn::request_key(&id), b"1", Some(authn::REQUEST_TTL_MS)).map_err(kv_error)?;
-    authn::redirect_url(&applied.settings.target_url, &xml, return_to, applied.sp_key.as_ref())
+impl SamlSso {
+    /// The redirect to the identity provider, with a fresh request remembered in `kv`.
+    fn sign_in(&self, now: u64, return_to: Option<&str>) -> Result<String, String> {
+        let mut random = [0u8; 16];
+        getrandom::getrandom(&mut random).map_err(|e| format!("randomness: {e}"))?;
+        let id = authn::request_id(random);
+        let xml = authn::request_xml(&self.settings, &self.urls, &id, &crate::time::format(now));
+        exthost_sdk::kv::set(&authn::request_key(&id), b"1", Some(authn::REQUEST_TTL_MS)).map_err(kv_error)?;
+        authn::redirect_url(&self.settings.target_url, &xml, return_to, self.sp_key.as_ref())
+    }
 }
 
-impl on_request::Guest for SamlSso {
-    fn handle(ctx: Context, req: &HttpRequest) -> Result<RequestDecision, HookError> {
+impl OnRequest for SamlSso {
+    fn on_request(&self, ctx: Context, req: &HttpRequest) -> Result<RequestDecision, HookError> {
         let path = req.path();
         // Most requests are for other pages: look at nothing else for them.
         if !request::is_ours(&path) {
             return Ok(RequestDecision::Continue);
         }
-        let applied = applied()?;
         let (method, query) = (req.method(), req.query());
         let view = Request {
             method: &method,
@@ -171,17 +134,17 @@ impl on_request::Guest for SamlSso {
             query: &query,
             signed_in: req.session_user().is_some(),
         };
-        Ok(match request::route(&applied.settings, view) {
+        Ok(match request::route(&self.settings, view) {
             Action::Continue => RequestDecision::Continue,
             Action::Redirect(location) => RequestDecision::Redirect(location),
             Action::SignIn { return_to } => {
-                RequestDecision::Redirect(sign_in(&applied, ctx.now, return_to.as_deref()).map_err(unavailable)?)
+                RequestDecision::Redirect(self.sign_in(ctx.now, return_to.as_deref()).map_err(unavailable)?)
             }
             Action::Metadata => {
                 let body = crate::metadata::document(
-                    &applied.settings,
-                    &applied.urls,
-                    applied.sp_key.as_ref().map(|k| k.cert_der.as_slice()),
+                    &self.settings,
+                    &self.urls,
+                    self.sp_key.as_ref().map(|k| k.cert_der.as_slice()),
                 );
                 RequestDecision::Respond(HttpResponse {
                     status: 200,
@@ -193,4 +156,4 @@ impl on_request::Guest for SamlSso {
     }
 }
 
-export!(SamlSso);
+exthost_sdk::export!(SamlSso with [on_login, on_request]);

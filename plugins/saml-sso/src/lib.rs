@@ -7,7 +7,8 @@
 //! exclusive canonicalisation ([`c14n`]), XML-DSig ([`dsig`]) with RSA from
 //! RustCrypto, and the structural rules against signature wrapping and comment
 //! injection ([`response`]). The logic is plain Rust, unit-tested natively;
-//! `component` only adapts it to the WIT `sso` world and its `kv` import.
+//! `component` is the extension as the SDK sees it, with its two hooks and
+//! the `kv` import; the URL helpers are the SDK's (`exthost_sdk::url`).
 
 pub mod authn;
 pub mod c14n;
@@ -22,13 +23,12 @@ pub mod settings;
 pub mod spkey;
 pub mod time;
 pub mod tree;
-pub mod url;
 pub mod xmltext;
 
 #[cfg(test)]
 mod testkeys;
 
-#[cfg(target_arch = "wasm32")]
 mod component;
 
+pub use component::SamlSso;
 pub use settings::{FieldError, Settings};

@@ -66,7 +66,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 pub fn refusal(settings: &Settings, failed: Failed) -> Decision {
     Decision::Refuse(Refusal {
         code: failed.code.into(),
-        redirect_to: (!settings.debug).then(|| crate::url::with_param("/login", "error", failed.code)),
+        redirect_to: (!settings.debug).then(|| exthost_sdk::url::with_param("/login", "error", failed.code)),
         detail: failed.detail,
         show_detail: settings.debug,
     })

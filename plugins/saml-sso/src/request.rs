@@ -7,7 +7,7 @@
 //! loop. Everything else passes untouched.
 
 use crate::settings::{METADATA_PATH, SIGN_IN_PATH, Settings};
-use crate::url::query_param;
+use exthost_sdk::url::query_param;
 
 /// The platform's login page.
 pub const LOGIN_PATH: &str = "/login";

@@ -4,7 +4,9 @@
 //! [`OnMessage`], [`OnPurgeTick`]); [`export!`] turns it into a component that
 //! exports `metadata` and exactly those hooks. The WIT types are re-exported in
 //! [`types`]; the host imports are [`log`] (with the [`info!`]-style macros),
-//! [`kv`], [`messages`] and [`data`]. See `docs/writing-an-extension.md`.
+//! [`kv`], [`messages`] and [`data`]; [`url`] holds the query-string and
+//! percent-encoding helpers SSO extensions share. See
+//! `docs/writing-an-extension.md`.
 
 // The bindings name the SDK by its crate name, inside the SDK as in extensions.
 extern crate self as exthost_sdk;
@@ -14,6 +16,7 @@ mod extension;
 pub mod host;
 pub mod settings;
 pub mod types;
+pub mod url;
 
 // `__exthost_wit!` and `__exthost_world!`, generated from the WIT by build.rs.
 include!(concat!(env!("OUT_DIR"), "/wit_macros.rs"));

@@ -1,7 +1,7 @@
-//! The little URL work the extension does: read one parameter of a query
-//! string and add parameters to URLs. Values are percent-encoded byte by byte,
-//! so nothing a visitor sends can add parameters or break out of the URL.
-//! (A copy of jwt-sso's; both can move to the SDK.)
+//! The little URL work extensions do: read one parameter of a query string,
+//! add parameters to a URL, percent-encode and decode. Values are
+//! percent-encoded byte by byte, so nothing a visitor (or a token, or an
+//! identity provider) sends can add parameters or break out of the URL.
 
 /// The first value of `name` in a raw query string (`a=1&b=2`), decoded.
 pub fn query_param(query: &str, name: &str) -> Option<String> {
