@@ -427,6 +427,24 @@ async fn admin_api_refuses_what_it_cannot_run(s: Server) {
     assert_eq!(latest["dry_run"], true);
     // A dry run is not an audit event: it deleted nothing.
     assert!(s.events("expired_data_purge.").await.is_empty());
+
+    let doc = s.get("/api/v1/openapi.json").await.json();
+    for (path, method) in [
+        ("/extensions/{id}/purge-runs", "post"),
+        ("/extensions/{id}/purge-runs/latest", "get"),
+        ("/extensions/{id}/purge-runs/{run}", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+    for schema in ["StartPurgeRun", "PurgeRun"] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} is not documented"
+        );
+    }
 }
 
 fn every_second() -> Options {

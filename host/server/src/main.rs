@@ -167,9 +167,16 @@ async fn main() -> anyhow::Result<()> {
             if !(0.0..=1.0).contains(&idle_share) {
                 anyhow::bail!("--idle-share must be between 0 and 1, not {idle_share}");
             }
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-            let store = exthost::store::Store::open(&config.database_url()).await?;
+            let url = config.database_url();
+            // A plain file path (the default is one, in the data dir): make its directory.
+            if !url.contains(':')
+                && let Some(dir) = std::path::Path::new(&url)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            let store = exthost::store::Store::open(&url).await?;
             let options = exthost::seed::SeedOptions {
                 tenant: config.tenant.clone(),
                 threads,

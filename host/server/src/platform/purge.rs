@@ -20,6 +20,9 @@ use tokio::task::JoinHandle;
 /// The audit event of a real run.
 pub const EVENT: &str = "expired_data_purge.deleted";
 
+/// How long starting a run waits for the lock before answering `Busy`.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
 /// A run that never says it finished is stopped after this many calls.
 const MAX_CALLS: i64 = 100_000;
 
@@ -48,13 +51,22 @@ struct Held {
 }
 
 impl Purger {
+    /// Take both locks, waiting up to `LOCK_WAIT`: a run that just recorded
+    /// its end is still releasing them, and is not "in progress" any more.
     async fn lock(&self, state: &AppState) -> Result<Held, PurgeError> {
-        let local = self.running.clone().try_lock_owned().map_err(|_| PurgeError::Busy)?;
-        let shared = state
-            .store
-            .try_purge_lock(&state.config.tenant)
-            .await?
-            .ok_or(PurgeError::Busy)?;
+        let local = tokio::time::timeout(LOCK_WAIT, self.running.clone().lock_owned())
+            .await
+            .map_err(|_| PurgeError::Busy)?;
+        let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+        let shared = loop {
+            if let Some(lock) = state.store.try_purge_lock(&state.config.tenant).await? {
+                break lock;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(PurgeError::Busy);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
         // Holding the lock, no run is going on anywhere: a run still marked
         // running died with its process.
         let stale = state.store.interrupt_purge_runs(&state.config.tenant).await?;

@@ -268,7 +268,8 @@ mod tests {
             .fetch_one(&store.pool)
             .await
             .unwrap();
-        assert_eq!(applied, 1);
+        // Each migration once, however often `migrate` runs.
+        assert_eq!(applied, i64::try_from(migrate::migrator().iter().count()).unwrap());
     }
 
     testing::both_backends!(migrating_again_is_harmless);
