@@ -13,7 +13,7 @@ fn installed(path: &str) -> std::sync::Arc<exthost_runtime::InstalledComponent> 
 
 #[test]
 fn each_builtin_exports_exactly_its_hooks() {
-    let expected: [(&str, &[&str], Vec<Capability>); 4] = [
+    let expected: [(&str, &[&str], Vec<Capability>); 5] = [
         (exthost_artifacts::builtin::IP_FILTER, &["on-request"], vec![]),
         (
             exthost_artifacts::builtin::JWT_SSO,
@@ -26,6 +26,11 @@ fn each_builtin_exports_exactly_its_hooks() {
             vec![Capability::Kv],
         ),
         (exthost_artifacts::builtin::SENTIMENT, &["on-message"], vec![]),
+        (
+            exthost_artifacts::builtin::PURGE,
+            &["on-purge-tick"],
+            vec![Capability::Data],
+        ),
     ];
     for (path, hooks, capabilities) in expected {
         let component = installed(path);
@@ -52,6 +57,12 @@ fn settings_are_refused_through_the_sdk_by_field() {
     let sentiment = installed(exthost_artifacts::builtin::SENTIMENT);
     let refused = sentiment.validate_config("[]").expect_err("not an object");
     assert!(format!("{refused:?}").contains("must be a JSON object"), "{refused:?}");
+
+    let purge = installed(exthost_artifacts::builtin::PURGE);
+    let refused = purge
+        .validate_config(r#"{"purge_threads": true, "retention_days": 0}"#)
+        .expect_err("a retention of zero is refused");
+    assert!(format!("{refused:?}").contains("retention_days"), "{refused:?}");
 
     let saml = installed(exthost_artifacts::builtin::SAML_SSO);
     let good = r#"{"issuer": "https://idp.test/entity", "target_url": "https://idp.test/sso",

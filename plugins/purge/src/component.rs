@@ -1,39 +1,31 @@
-//! The WIT adapter for the `purger` world: exports `metadata` and
-//! `on-purge-tick`, and implements [`Data`] over the host's `data` import.
-//! Settings are parsed once, in `init`; a call works for at most
-//! [`CALL_BUDGET`] and leaves the rest of the run to the host's next call.
+//! The extension as the SDK sees it: the manifest, the settings and the
+//! on-purge-tick hook, with [`Data`] implemented over the host's `data` import.
+//! Settings are parsed once, when the instance is made; a call works for at
+//! most [`CALL_BUDGET`] and leaves the rest of the run to the host's next call.
 
 use crate::plan::{self, Data, Deleted};
 use crate::settings::{CONFIG_SCHEMA, FieldError, Settings};
-use std::cell::RefCell;
+use exthost_sdk::data;
+use exthost_sdk::types::{Context, Environment, HookError, HostError, PurgeCount, PurgeReport, PurgeTick};
+use exthost_sdk::{Capability, Extension, Manifest, OnPurgeTick};
 use std::time::{Duration, Instant};
-
-wit_bindgen::generate!({ path: "../../wit", world: "purger" });
-
-use exports::exthost::plugin::metadata::{self, Capability, Manifest};
-use exports::exthost::plugin::on_purge_tick;
-use exthost::plugin::data;
-use exthost::plugin::log::{Level, log};
-use exthost::plugin::types::{Context, Environment, HookError, HostError, PurgeCount, PurgeReport, PurgeTick};
 
 /// How long one call works before it hands back to the host (well inside the
 /// purge deadline; each batch is one short transaction).
 const CALL_BUDGET: Duration = Duration::from_secs(2);
 
-thread_local! {
-    static SETTINGS: RefCell<Option<Settings>> = const { RefCell::new(None) };
+impl exthost_sdk::Settings for Settings {
+    const SCHEMA: &'static str = CONFIG_SCHEMA;
+
+    fn from_config(config: &str) -> Result<Settings, Vec<FieldError>> {
+        Settings::from_config(config)
+    }
 }
 
-struct Purge;
-
-fn to_wit(errors: Vec<FieldError>) -> Vec<metadata::FieldError> {
-    errors
-        .into_iter()
-        .map(|e| metadata::FieldError {
-            field: e.field,
-            message: e.message,
-        })
-        .collect()
+/// The extension: the settings in force. No instance exists without settings
+/// that passed validation, so a retention the admin never saw deletes nothing.
+pub struct Purge {
+    settings: Settings,
 }
 
 /// The host's data import as the plan sees it.
@@ -91,54 +83,37 @@ fn host_error(e: HostError) -> HookError {
         HostError::Invalid(m) => ("invalid", m),
         HostError::Unavailable(m) => ("unavailable", m),
     };
-    HookError {
-        code: format!("data-{code}"),
-        message,
-    }
+    HookError::new(&format!("data-{code}"), message)
 }
 
-impl metadata::Guest for Purge {
-    fn describe() -> Manifest {
+impl Extension for Purge {
+    type Settings = Settings;
+
+    fn manifest() -> Manifest {
         Manifest {
-            name: "purge".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Data purging".into(),
+            name: "purge",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Data purging",
             description: "Permanently deletes threads idle past the retention period, old audit events, orphan \
-                          identities, stats and agent activities."
-                .into(),
-            config_schema: CONFIG_SCHEMA.into(),
+                          identities, stats and agent activities.",
             capabilities: vec![Capability::Data],
         }
     }
 
-    fn validate_config(config: String) -> Result<(), Vec<metadata::FieldError>> {
-        Settings::from_config(&config).map(drop).map_err(to_wit)
-    }
-
-    fn init(_env: Environment, config: String) -> Result<(), Vec<metadata::FieldError>> {
-        let settings = Settings::from_config(&config).map_err(to_wit)?;
-        SETTINGS.with(|s| *s.borrow_mut() = Some(settings));
-        Ok(())
+    fn new(_env: Environment, settings: Settings) -> Result<Purge, Vec<FieldError>> {
+        Ok(Purge { settings })
     }
 }
 
-impl on_purge_tick::Guest for Purge {
-    fn handle(_ctx: Context, tick: PurgeTick) -> Result<PurgeReport, HookError> {
-        // No settings, no purge: a retention the admin never saw validated deletes nothing.
-        let settings = SETTINGS.with(|s| s.borrow().clone()).ok_or_else(|| HookError {
-            code: "not-initialized".into(),
-            message: "init was not called".into(),
-        })?;
+impl OnPurgeTick for Purge {
+    fn on_purge_tick(&self, _ctx: Context, tick: PurgeTick) -> Result<PurgeReport, HookError> {
         let started = Instant::now();
-        let outcome = plan::run(&settings, tick.now, tick.dry_run, &mut Host, || {
+        let outcome = plan::run(&self.settings, tick.now, tick.dry_run, &mut Host, || {
             started.elapsed() > CALL_BUDGET
         })
         .map_err(host_error)?;
         if !outcome.finished {
-            log(
-                Level::Debug,
-                &format!("run {}: time budget used, continuing", tick.run_id),
-            );
+            exthost_sdk::debug!("run {}: time budget used, continuing", tick.run_id);
         }
         Ok(PurgeReport {
             counts: outcome
@@ -155,4 +130,4 @@ impl on_purge_tick::Guest for Purge {
     }
 }
 
-export!(Purge);
+exthost_sdk::export!(Purge with [on_purge_tick]);
