@@ -155,13 +155,13 @@ fn pyjwt(external_id: &str) -> String {
     let script = "import jwt, sys, time, uuid\n\
                   print(jwt.encode({'iat': int(time.time()), 'jti': str(uuid.uuid4()), 'external_id': sys.argv[2]}, \
                   sys.argv[1], algorithm='HS512'))";
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(exthost_artifacts::python_toolchain::PYTHON)
         .args(["-c", script, SECRET, external_id])
         .output()
-        .expect("python3 is needed to make a PyJWT token");
+        .expect("the build's Python virtualenv makes the PyJWT token");
     assert!(
         out.status.success(),
-        "PyJWT is needed (python3 -m pip install pyjwt): {}",
+        "PyJWT failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("a token").trim().to_string()

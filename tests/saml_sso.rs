@@ -42,14 +42,14 @@ fn script() -> PathBuf {
 }
 
 fn python(args: &[&str], input: &str) -> String {
-    let mut child = Command::new("python3")
+    let mut child = Command::new(exthost_artifacts::python_toolchain::PYTHON)
         .arg(script())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 is needed for the SAML identity provider");
+        .expect("the build's Python virtualenv runs the SAML identity provider");
     use std::io::Write;
     child
         .stdin
@@ -60,7 +60,7 @@ fn python(args: &[&str], input: &str) -> String {
     let out = child.wait_with_output().expect("python output");
     assert!(
         out.status.success(),
-        "sign.py {args:?} failed (python3 -m pip install signxml): {}",
+        "sign.py {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8")
@@ -898,14 +898,14 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 fn verify_redirect(url: &str, metadata: &str, private_key_pem: &str) -> Result<Value, String> {
-    let mut child = Command::new("python3")
+    let mut child = Command::new(exthost_artifacts::python_toolchain::PYTHON)
         .arg(script())
         .arg("verify-redirect")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3");
+        .expect("the build's Python virtualenv");
     use std::io::Write;
     let input = json!({ "url": url, "metadata": metadata, "private_key_pem": private_key_pem });
     child

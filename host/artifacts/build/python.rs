@@ -1,12 +1,16 @@
 //! Python examples: componentize-py, pinned, is installed by pip into a
 //! virtualenv inside the target directory (nothing global, nothing checked
-//! in), then each example is turned into a component.
+//! in), then each example is turned into a component. The same virtualenv
+//! holds the independent signers the SSO tests use as identity providers
+//! (PyJWT, signxml), so the README's test command needs no global install.
 
 use super::examples::{Example, build_all, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
+/// What the tests run in the virtualenv's Python: the JWT and SAML signers.
+const TEST_SIGNERS: &[&str] = &["pyjwt==2.15.1", "signxml==5.2.0"];
 const HINT: &str = " (is python3 with venv installed?)";
 
 const EXAMPLES: &[Example] = &[Example {
@@ -20,7 +24,8 @@ const EXAMPLES: &[Example] = &[Example {
 fn componentize_py(target_dir: &Path) -> PathBuf {
     let venv = target_dir.join("python-venv");
     let exe = venv.join("bin").join("componentize-py");
-    let stamp = venv.join(COMPONENTIZE_PY);
+    // The stamp names every pinned package, so changing a pin reinstalls.
+    let stamp = venv.join(format!("{COMPONENTIZE_PY}+{}", TEST_SIGNERS.join("+")));
     if !stamp.exists() || !exe.exists() {
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
         run(
@@ -28,10 +33,13 @@ fn componentize_py(target_dir: &Path) -> PathBuf {
             "creating a Python virtualenv",
             HINT,
         );
-        let pip = venv.join("bin").join("pip");
+        // `python -m pip`, not the `pip` script: a script's shebang names the
+        // path the virtualenv was made at, which is wrong in a copied target dir.
         run(
-            Command::new(pip).args(["install", "--quiet", COMPONENTIZE_PY]),
-            "pip install componentize-py",
+            Command::new(venv.join("bin").join("python"))
+                .args(["-m", "pip", "install", "--quiet", COMPONENTIZE_PY])
+                .args(TEST_SIGNERS),
+            "pip install componentize-py pyjwt signxml",
             HINT,
         );
         std::fs::write(&stamp, "").expect("write the install stamp");
@@ -43,9 +51,14 @@ fn componentize_py(target_dir: &Path) -> PathBuf {
 /// one naming the tool, for the tests that build a scaffolded extension with it.
 pub fn build(root: &Path, target_dir: &Path) -> String {
     let wit = root.join("wit");
+    let exe = componentize_py(target_dir);
+    let python = exe.with_file_name("python");
     let tool = format!(
-        "pub mod python_toolchain {{\n    pub const COMPONENTIZE_PY: &str = {:?};\n}}\n",
-        componentize_py(target_dir).display().to_string()
+        "pub mod python_toolchain {{\n    pub const COMPONENTIZE_PY: &str = {:?};\n    \
+         /// The virtualenv's Python, with PyJWT and signxml for the SSO tests.\n    \
+         pub const PYTHON: &str = {:?};\n}}\n",
+        exe.display().to_string(),
+        python.display().to_string()
     );
     tool + &build_all(
         root,
