@@ -201,3 +201,31 @@ impl DataStore for StoreData {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cutoff_within_the_last_day_is_refused() {
+        let now = now_ms();
+        for refused in [now, now - MIN_AGE_MS + 60_000, now + MIN_AGE_MS] {
+            let refused = u64::try_from(refused).unwrap();
+            assert!(matches!(cutoff(refused), Err(HostError::Invalid(_))), "{refused}");
+        }
+        assert!(matches!(cutoff(u64::MAX), Err(HostError::Invalid(_))));
+        let old = u64::try_from(now - 2 * MIN_AGE_MS).unwrap();
+        assert_eq!(cutoff(old).unwrap(), now - 2 * MIN_AGE_MS);
+    }
+
+    #[test]
+    fn an_armed_fault_strikes_once_after_its_batches() {
+        let faults = PurgeFaults::default();
+        assert!(!faults.strike(), "off unless armed");
+        faults.arm(2);
+        assert_eq!(
+            [faults.strike(), faults.strike(), faults.strike(), faults.strike()],
+            [false, false, true, false]
+        );
+    }
+}
