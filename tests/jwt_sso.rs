@@ -12,6 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use exthost::store::{Role, User};
 use exthost::web::return_to::encode;
+use exthost_tests::browser::{self, Answer, client as browser};
 use exthost_tests::logs::captured as logs;
 use exthost_tests::server::{self, Options, Server};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -39,60 +40,15 @@ fn assert_no_secret(what: &str, text: &str) {
 
 // ---- a browser that does not follow redirects ---------------------------------
 
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    location: String,
-    /// The session cookie's value, if the answer set one.
-    session: Option<String>,
-    set_cookie: String,
-    body: String,
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("HTTP client")
-}
-
+/// Every page the tests see is checked for the shared secret.
 async fn send(request: reqwest::RequestBuilder) -> Answer {
-    let response = request.send().await.expect("HTTP request");
-    let header = |name: &str| {
-        response
-            .headers()
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let (status, location, set_cookie) = (response.status().as_u16(), header("location"), header("set-cookie"));
-    let session = set_cookie
-        .split(';')
-        .next()
-        .and_then(|c| c.strip_prefix("exthost_session="))
-        .filter(|v| !v.is_empty())
-        .map(str::to_string);
-    let body = response.text().await.expect("HTTP body");
-    assert_no_secret("a page", &body);
-    Answer {
-        status,
-        location,
-        session,
-        set_cookie,
-        body,
-    }
+    let answer = browser::send(request).await;
+    assert_no_secret("a page", &answer.body);
+    answer
 }
 
 async fn visit(s: &Server, path: &str, session: Option<&str>) -> Answer {
-    let mut request = browser().get(s.url(path));
-    if let Some(token) = session {
-        request = request.header("cookie", format!("exthost_session={token}"));
-    }
-    send(request).await
+    send(browser::get(s, path, session)).await
 }
 
 async fn callback(s: &Server, jwt: &str, return_to: Option<&str>) -> Answer {
@@ -114,12 +70,7 @@ fn assert_refused(answer: &Answer, code: &str, what: &str) {
 }
 
 fn assert_logged_in(answer: &Answer, location: &str, what: &str) -> String {
-    assert_eq!(answer.status, 303, "{what}: {answer:?}");
-    assert_eq!(answer.location, location, "{what}: {answer:?}");
-    answer
-        .session
-        .clone()
-        .unwrap_or_else(|| panic!("{what}: no session cookie: {answer:?}"))
+    answer.assert_logged_in(location, what)
 }
 
 // ---- tokens --------------------------------------------------------------------

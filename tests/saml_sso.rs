@@ -15,12 +15,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use exthost::store::{Role, User};
 use exthost::web::return_to::encode;
+use exthost_tests::browser::{self, Answer, client as browser, send};
 use exthost_tests::logs::captured as logs;
 use exthost_tests::server::{Options, Server};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const IDP_ENTITY: &str = "https://idp.example.test/saml/entity";
 const IDP_SSO: &str = "https://idp.example.test/saml/sso";
@@ -125,56 +126,8 @@ fn with(mut spec: Value, changes: Value) -> Value {
 
 // ---- a browser that does not follow redirects ------------------------------------
 
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    location: String,
-    session: Option<String>,
-    body: String,
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("HTTP client")
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Answer {
-    let response = request.send().await.expect("HTTP request");
-    let header = |name: &str| {
-        response
-            .headers()
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let (status, location, set_cookie) = (response.status().as_u16(), header("location"), header("set-cookie"));
-    let session = set_cookie
-        .split(';')
-        .next()
-        .and_then(|c| c.strip_prefix("exthost_session="))
-        .filter(|v| !v.is_empty())
-        .map(str::to_string);
-    let body = response.text().await.expect("HTTP body");
-    Answer {
-        status,
-        location,
-        session,
-        body,
-    }
-}
-
 async fn visit(s: &Server, path: &str, session: Option<&str>) -> Answer {
-    let mut request = browser().get(s.url(path));
-    if let Some(token) = session {
-        request = request.header("cookie", format!("exthost_session={token}"));
-    }
-    send(request).await
+    send(browser::get(s, path, session)).await
 }
 
 /// POST the XML to the assertion consumer service as an IdP's auto-submitting form does.
@@ -197,15 +150,7 @@ fn assert_refused(answer: &Answer, code: &str, what: &str) {
 }
 
 fn assert_logged_in(answer: &Answer, location: &str, what: &str) -> String {
-    assert_eq!(
-        (answer.status, answer.location.as_str()),
-        (303, location),
-        "{what}: {answer:?}"
-    );
-    answer
-        .session
-        .clone()
-        .unwrap_or_else(|| panic!("{what}: no session cookie: {answer:?}"))
+    answer.assert_logged_in(location, what)
 }
 
 async fn assert_agent(s: &Server, session: &str, email: &str, what: &str) {
