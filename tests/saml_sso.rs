@@ -956,7 +956,33 @@ async fn signed_requests(s: Server) {
     }
 }
 
+/// Not the default authentication: the platform's login page shows, with a
+/// single sign-on link that starts a SAML login keeping `return_to`; without
+/// an SSO extension the page has no such link.
+async fn sso_link(s: Server) {
+    let plain = visit(&s, "/login?return_to=%2Finbox", None).await;
+    assert_eq!(plain.status, 200, "{plain:?}");
+    assert!(!plain.body.contains("method=sso"), "{plain:?}");
+
+    let idp = Idp::new();
+    let mut not_default = settings(&idp, "SHA256");
+    not_default["used_as_default_authentication"] = json!(false);
+    enable(&s, not_default).await;
+    let page = visit(&s, "/login?return_to=%2Finbox", None).await;
+    assert_eq!(page.status, 200, "the password form shows: {page:?}");
+    let href = "/login?method=sso&amp;return_to=%2Finbox";
+    assert!(page.body.contains(href), "{page:?}");
+    let login = visit(&s, &href.replace("&amp;", "&"), None).await;
+    assert_eq!(login.status, 303, "{login:?}");
+    assert!(
+        login.location.starts_with(&format!("{IDP_SSO}?SAMLRequest=")),
+        "{login:?}"
+    );
+    assert_eq!(query_param(&login.location, "RelayState").as_deref(), Some("/inbox"));
+}
+
 exthost_tests::both_backends!(
+    sso_link with capturing,
     accepted with capturing,
     switches with capturing,
     signed_requests with capturing,

@@ -46,9 +46,12 @@ pub fn redirect(settings: &Settings, req: Request<'_>) -> Option<String> {
             {
                 return settings.remote_login_with("error", &code);
             }
-            let password_form =
-                settings.non_sso_login && query_param(req.query, "method").as_deref() == Some("password");
-            if !settings.default_authentication || password_form {
+            let method = query_param(req.query, "method");
+            let password_form = settings.non_sso_login && method.as_deref() == Some("password");
+            // The platform's "log in with single sign-on" link goes to the
+            // remote login whether or not this is the default authentication.
+            let sso_link = method.as_deref() == Some("sso");
+            if (!settings.default_authentication && !sso_link) || password_form {
                 return None;
             }
             let url = settings.remote_login_url.clone()?;
@@ -98,8 +101,17 @@ mod tests {
         // With non-SSO login off, the password form is out of reach too.
         let s = settings(true, false);
         assert!(redirect(&s, get("/login", "method=password", false)).is_some());
-        // Not the default: the platform's login page shows.
+        // Not the default: the platform's login page shows, and its single
+        // sign-on link goes to the remote login.
         assert_eq!(redirect(&settings(false, true), get("/login", "", false)), None);
+        assert_eq!(
+            redirect(
+                &settings(false, true),
+                get("/login", "method=sso&return_to=%2Fx", false)
+            )
+            .as_deref(),
+            Some("https://idp.test/login?return_to=%2Fx")
+        );
         assert_eq!(redirect(&s, get("/", "", false)), None);
         let post = Request {
             method: "POST",

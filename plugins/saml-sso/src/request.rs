@@ -2,7 +2,8 @@
 //! The platform's login page (a visitor, when this extension is the default
 //! authentication) and the "log in with SAML" link start a login at the
 //! identity provider; the metadata path serves the SP metadata; the signed-out
-//! page goes on to the Logout URL. A login page that carries an `error` is
+//! page goes on to the Logout URL. The login page's single sign-on link
+//! (`/login?method=sso`) starts a login whether or not this is the default. A login page that carries an `error` is
 //! shown, never bounced back to the identity provider, so a refusal cannot
 //! loop. Everything else passes untouched.
 
@@ -49,6 +50,10 @@ pub fn route(settings: &Settings, req: Request<'_>) -> Action {
     let return_to = || query_param(req.query, "return_to");
     match req.path {
         LOGIN_PATH if !req.signed_in => {
+            // The platform's "log in with single sign-on" link.
+            if query_param(req.query, "method").as_deref() == Some("sso") {
+                return Action::SignIn { return_to: return_to() };
+            }
             let password_form =
                 settings.non_sso_login && query_param(req.query, "method").as_deref() == Some("password");
             if !settings.default_authentication || password_form || query_param(req.query, "error").is_some() {
@@ -112,6 +117,11 @@ mod tests {
         assert_eq!(route(&s, get("/login", "", false)), Action::Continue);
         assert_eq!(
             route(&s, get("/users/auth/saml", "return_to=%2Fx", false)),
+            sign_in(Some("/x"))
+        );
+        // So does the platform's single sign-on link on its login page.
+        assert_eq!(
+            route(&s, get("/login", "method=sso&return_to=%2Fx", false)),
             sign_in(Some("/x"))
         );
         let post = Request {

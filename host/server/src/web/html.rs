@@ -45,8 +45,11 @@ fn explain(code: &str) -> &'static str {
     }
 }
 
-/// The password form, with an error (by code) if the last attempt failed.
-pub fn login(status: StatusCode, error: Option<&str>, return_to: &str) -> Response {
+/// The password form, with an error (by code) if the last attempt failed, and,
+/// when an SSO extension is enabled, a link that starts single sign-on: the
+/// login page with `method=sso`, which the SSO extension's on-request turns
+/// into a redirect to its identity provider (docs/writing-an-extension.md).
+pub fn login(status: StatusCode, error: Option<&str>, return_to: &str, sso_link: bool) -> Response {
     let error = error
         .map(|code| {
             format!(
@@ -56,8 +59,16 @@ pub fn login(status: StatusCode, error: Option<&str>, return_to: &str) -> Respon
             )
         })
         .unwrap_or_default();
+    let sso = if sso_link {
+        format!(
+            "<p><a class=\"sso\" href=\"/login?method=sso&amp;return_to={}\">Log in with single sign-on</a></p>",
+            escape(&crate::web::return_to::encode(return_to))
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "{error}<form method=\"post\" action=\"/login\">\
+        "{error}{sso}<form method=\"post\" action=\"/login\">\
          <input type=\"hidden\" name=\"return_to\" value=\"{}\">\
          <label>Email <input name=\"email\" type=\"email\" autocomplete=\"username\"></label>\
          <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\

@@ -18,6 +18,7 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{Extensions, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use exthost_runtime::Hook;
 use exthost_runtime::types::{IdField, LoginClaim, LoginMethod, LoginRefusal};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -69,7 +70,7 @@ fn refused(extension: &str, r: LoginRefusal) -> Response {
     }
     match r.redirect_to {
         Some(location) => see_other(&location),
-        None => html::login(StatusCode::UNAUTHORIZED, Some(&r.code), "/"),
+        None => html::login(StatusCode::UNAUTHORIZED, Some(&r.code), "/", false),
     }
 }
 
@@ -77,6 +78,16 @@ fn refused(extension: &str, r: LoginRefusal) -> Response {
 pub struct FormQuery {
     error: Option<String>,
     return_to: Option<String>,
+}
+
+/// Whether an SSO extension is enabled: one that vouches for logins and can
+/// send a browser to its identity provider (it exports on-login and on-request).
+fn sso_enabled(state: &AppState) -> bool {
+    state
+        .registry
+        .login_chain()
+        .iter()
+        .any(|e| e.hooks().contains(Hook::OnRequest))
 }
 
 /// GET /login: the password form (an SSO extension may have redirected already).
@@ -97,6 +108,7 @@ pub async fn form(
         status,
         q.error.as_deref(),
         &return_to::local_path(q.return_to.as_deref()),
+        sso_enabled(&state),
     )
 }
 
@@ -162,6 +174,7 @@ pub async fn password(
             StatusCode::UNAUTHORIZED,
             Some("bad_credentials"),
             &return_to::local_path(f.return_to.as_deref()),
+            sso_enabled(&state),
         ),
     }
 }
@@ -235,7 +248,7 @@ async fn sso_callback(state: &AppState, method: LoginMethod, params: Vec<(String
         Err(e) => return internal(&e.to_string()),
     };
     match outcome {
-        Outcome::NoOpinion => html::login(StatusCode::NOT_FOUND, Some("sso_not_enabled"), "/"),
+        Outcome::NoOpinion => html::login(StatusCode::NOT_FOUND, Some("sso_not_enabled"), "/", false),
         Outcome::Refuse { extension, refusal } => refused(&extension, refusal),
         Outcome::Accept { extension, claim } => match find_agent(state, &claim).await {
             Ok(Some(user)) => logged_in(state, &user, claim.return_to.as_deref()).await,
