@@ -9,7 +9,7 @@
 use crate::cert::Hash;
 use crate::dsig::Fingerprint;
 pub use exthost_sdk::settings::FieldError;
-use exthost_sdk::settings::field_error;
+use exthost_sdk::settings::{field_error, url};
 
 /// The settings' JSON Schema, as shown in the admin's form.
 pub const CONFIG_SCHEMA: &str = r#"{
@@ -178,23 +178,6 @@ impl SpUrls {
             entity_id: format!("{base}{METADATA_PATH}"),
         }
     }
-}
-
-/// An absolute http(s) URL without spaces or control characters, or an error.
-fn url(field: &str, text: &str) -> Result<Option<String>, FieldError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let lower = text.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-        .ok_or_else(|| field_error(field, "must be an http:// or https:// URL"))?;
-    if rest.is_empty() || rest.starts_with('/') || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(field_error(field, "must be an absolute URL with a host and no spaces"));
-    }
-    Ok(Some(text.to_string()))
 }
 
 /// Hex with optional `:` or spaces between bytes.

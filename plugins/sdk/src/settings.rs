@@ -81,9 +81,45 @@ pub fn object(config: &str) -> Result<Map<String, Value>, Vec<FieldError>> {
     }
 }
 
+/// A URL setting: blank is none; otherwise an absolute http(s) URL with a
+/// host and no spaces or control characters, or an error naming `field`.
+pub fn url(field: &str, text: &str) -> Result<Option<String>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let lower = text.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| field_error(field, "must be an http:// or https:// URL"))?;
+    if rest.is_empty() || rest.starts_with('/') || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(field_error(field, "must be an absolute URL with a host and no spaces"));
+    }
+    Ok(Some(text.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_settings_are_absolute_http_urls() {
+        assert_eq!(url("u", "  "), Ok(None));
+        assert_eq!(
+            url("u", " https://idp.test/sso ").unwrap().as_deref(),
+            Some("https://idp.test/sso")
+        );
+        for bad in [
+            "idp.test/sso",
+            "ftp://idp.test",
+            "https://",
+            "https:///path",
+            "https://idp.test/a b",
+        ] {
+            assert_eq!(url("u", bad).unwrap_err().field, "u", "{bad}");
+        }
+    }
 
     #[test]
     fn objects_and_null_are_settings() {
