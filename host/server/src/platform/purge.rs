@@ -164,13 +164,7 @@ async fn finish(state: Arc<AppState>, ext: Extension, run: PurgeRun, held: Held)
         Err(e) => (RunState::Failed, Some(e.as_str())),
     };
     let counts = Value::Object(counts);
-    if let Err(e) = state
-        .store
-        .update_purge_run(&tenant, &run.id, end, &counts, calls, error)
-        .await
-    {
-        tracing::error!(error = %e, run = %run.id, "could not record the end of a purge run");
-    }
+    // The audit event first: a run an admin sees as ended has its event.
     if !run.dry_run {
         let payload = json!({
             "run_id": run.id,
@@ -182,6 +176,13 @@ async fn finish(state: Arc<AppState>, ext: Extension, run: PurgeRun, held: Held)
         if let Err(e) = state.registry.audit(EVENT, None, payload).await {
             tracing::error!(error = %e, run = %run.id, "could not record a purge in the audit log");
         }
+    }
+    if let Err(e) = state
+        .store
+        .update_purge_run(&tenant, &run.id, end, &counts, calls, error)
+        .await
+    {
+        tracing::error!(error = %e, run = %run.id, "could not record the end of a purge run");
     }
     match &outcome {
         Ok(()) => tracing::info!(run = %run.id, %counts, "purge run finished"),
