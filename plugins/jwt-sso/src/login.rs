@@ -17,26 +17,7 @@ pub enum Method {
     Other,
 }
 
-/// A refused attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub code: String,
-    pub detail: String,
-    pub redirect_to: Option<String>,
-    pub show_detail: bool,
-}
-
-/// The extension's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    Pass,
-    /// Log in the agent whose JWT external id (or else external id) is `external_id`.
-    Accept {
-        external_id: String,
-        return_to: Option<String>,
-    },
-    Refuse(Refusal),
-}
+pub use exthost_sdk::sso::{Decision, Refusal};
 
 /// How long a `jti` is remembered: as long as a token carrying it could pass the `iat` check.
 pub const JTI_TTL_MS: u64 = MAX_AGE_MS + MAX_SKEW_MS;

@@ -21,26 +21,7 @@ pub enum Method {
     Other,
 }
 
-/// A refused attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub code: String,
-    pub detail: String,
-    pub redirect_to: Option<String>,
-    pub show_detail: bool,
-}
-
-/// The extension's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    Pass,
-    /// Log in the agent whose external id is `external_id`.
-    Accept {
-        external_id: String,
-        return_to: Option<String>,
-    },
-    Refuse(Refusal),
-}
+pub use exthost_sdk::sso::{Decision, Refusal};
 
 /// The shared store, as the decision needs it. Errors (the store is down) fail the hook.
 pub trait Store {

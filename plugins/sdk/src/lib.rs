@@ -15,6 +15,7 @@ mod export;
 mod extension;
 pub mod host;
 pub mod settings;
+pub mod sso;
 pub mod types;
 pub mod url;
 
