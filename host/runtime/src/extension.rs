@@ -12,7 +12,7 @@ use crate::component::InstalledComponent;
 use crate::error::{CallError, ConfigError};
 use crate::fault::FaultTracker;
 use crate::hooks::{Hook, HookSet};
-use crate::instance::{Blueprint, Slot, set_deadline};
+use crate::instance::{Blueprint, Slot, deadline_ticks};
 use crate::limits::{FaultPolicies, FaultPolicy, Limits};
 use crate::manifest::Grants;
 use crate::request::{HttpRequest, RequestHandle};
@@ -73,6 +73,8 @@ struct Inner {
     component: Arc<InstalledComponent>,
     grants: Grants,
     limits: Limits,
+    /// `limits.deadline` in epoch ticks, computed once rather than per call.
+    deadline_ticks: u64,
     policies: FaultPolicies,
     settings: RwLock<Arc<str>>,
     generation: AtomicU64,
@@ -88,6 +90,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Extension {
     pub(crate) fn new(component: Arc<InstalledComponent>, config: ExtensionConfig, limits: Limits) -> Extension {
         let grants = config.grants.restricted_to(component.manifest());
+        let deadline_ticks = deadline_ticks(&component.shared, limits.deadline);
         Extension {
             inner: Arc::new(Inner {
                 env: Environment {
@@ -99,6 +102,7 @@ impl Extension {
                 component,
                 grants,
                 limits,
+                deadline_ticks,
                 policies: config.policies,
                 settings: RwLock::new(config.settings.into()),
                 generation: AtomicU64::new(0),
@@ -237,12 +241,20 @@ impl Extension {
             Some(slot) => slot,
             None => self.instantiate().inspect_err(|e| self.record_fault(e))?,
         };
-        set_deadline(&mut slot.store, &inner.component.shared, inner.limits.deadline);
-        let wit_ctx = Context {
-            now: ctx.now,
-            request_id: ctx.request_id.clone(),
-        };
-        match f(&mut slot, &wit_ctx) {
+        slot.store.set_epoch_deadline(inner.deadline_ticks);
+        let mut wit_ctx = std::mem::replace(
+            &mut slot.context,
+            Context {
+                now: 0,
+                request_id: String::new(),
+            },
+        );
+        wit_ctx.now = ctx.now;
+        wit_ctx.request_id.clear();
+        wit_ctx.request_id.push_str(&ctx.request_id);
+        let outcome = f(&mut slot, &wit_ctx);
+        slot.context = wit_ctx;
+        match outcome {
             Ok(result) => {
                 self.give_back(slot);
                 result.map_err(|e| CallError::Hook {

@@ -2,7 +2,7 @@
 //! `init`), the throwaway instances used at install and for settings checks,
 //! and turning a wasm failure into a [`TrapKind`] an embedder can act on.
 
-use crate::bindings::types::Environment;
+use crate::bindings::types::{Context, Environment};
 use crate::bindings::{metadata, on_login, on_message, on_purge_tick, on_request};
 use crate::component::{Indices, field_errors};
 use crate::error::{CallError, HostLimitExceeded, MemoryLimitExceeded, TrapKind};
@@ -46,11 +46,16 @@ fn new_store(shared: &Shared, state: HostState, deadline: Duration) -> Store<Hos
     store
 }
 
-/// Arm the deadline for the next call, in epoch ticks (rounded up, at least one).
-pub(crate) fn set_deadline(store: &mut Store<HostState>, shared: &Shared, deadline: Duration) {
+/// Arm the deadline for the next call.
+fn set_deadline(store: &mut Store<HostState>, shared: &Shared, deadline: Duration) {
+    store.set_epoch_deadline(deadline_ticks(shared, deadline));
+}
+
+/// A deadline in epoch ticks (rounded up, at least one).
+pub(crate) fn deadline_ticks(shared: &Shared, deadline: Duration) -> u64 {
     let tick = shared.epoch_tick.as_nanos().max(1);
     let ticks = deadline.as_nanos().div_ceil(tick).max(1);
-    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+    u64::try_from(ticks).unwrap_or(u64::MAX)
 }
 
 fn trap(extension: &str, stage: &str, e: &wasmtime::Error, state: &HostState) -> CallError {
@@ -128,6 +133,9 @@ pub(crate) struct Slot {
     pub guests: Guests,
     /// The settings generation `init` was called with.
     pub generation: u64,
+    /// The WIT context of the call in progress, kept so that its `request-id`
+    /// buffer is reused rather than allocated and freed on every call.
+    pub context: Context,
 }
 
 /// Everything needed to make a fresh instance of an enabled extension.
@@ -194,6 +202,10 @@ impl Blueprint<'_> {
                 store,
                 guests,
                 generation,
+                context: Context {
+                    now: 0,
+                    request_id: String::new(),
+                },
             }),
             Ok(Err(errors)) => Err(CallError::Init {
                 extension: id.to_string(),

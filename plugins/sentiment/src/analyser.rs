@@ -6,7 +6,8 @@
 //! derived ones, not fitted here.
 
 use crate::language::Language;
-use crate::text::{Token, replace_emoji, tokenize};
+use crate::text::{Marks, Token, Tokens};
+use std::cell::RefCell;
 
 /// Negation flips and dampens a valence (VADER's `N_SCALAR`).
 const NEGATION: f64 = -0.74;
@@ -64,6 +65,20 @@ pub struct Analyser {
     lang: Language,
 }
 
+thread_local! {
+    /// One message's working memory, kept from one message to the next (an
+    /// instance is one thread): once grown, scoring allocates nothing, which
+    /// matters most inside wasm, where every allocation goes through dlmalloc.
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
+/// The buffers of [`Analyser::compound`].
+#[derive(Debug, Default)]
+struct Scratch {
+    tokens: Tokens,
+    boosts: Vec<Boost>,
+}
+
 impl Analyser {
     pub fn new(lang: Language) -> Analyser {
         Analyser { lang }
@@ -71,31 +86,44 @@ impl Analyser {
 
     /// The compound score of `text`, in [-1, 1]; 0 when nothing in it carries sentiment.
     pub fn compound(&self, text: &str) -> f64 {
-        let text = replace_emoji(&self.lang, text);
-        let tokens = tokenize(&self.lang, &text);
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let score = self.score(text, &mut scratch);
+                if scratch.tokens.is_oversized() {
+                    *scratch = Scratch::default();
+                }
+                score
+            }
+            // Only a re-entrant call could find it taken; fresh buffers give the same score.
+            Err(_) => self.score(text, &mut Scratch::default()),
+        })
+    }
+
+    fn score(&self, text: &str, scratch: &mut Scratch) -> f64 {
+        scratch.tokens.read(&self.lang, text);
+        let tokens = scratch.tokens.tokens();
         if tokens.is_empty() {
             return 0.0;
         }
-        let boosts = self.boosts(&tokens);
+        boosts(&scratch.tokens, self.lang.booster_phrases(), &mut scratch.boosts);
+        let boosts = &scratch.boosts;
         // Capitals are emphasis only when the writer also used lower case.
         let caps = tokens.iter().any(|t| t.upper) && !tokens.iter().all(|t| t.upper);
-        let mut valences: Vec<f64> = (0..tokens.len())
-            .map(|i| match boosts[i] {
-                Boost::Modifier(_) | Boost::PartOfPhrase => 0.0,
-                Boost::None => self.valence(&tokens, &boosts, i, caps),
-            })
-            .collect();
-        if let Some(at) = tokens.iter().position(|t| self.lang.is_contrast(&t.lower)) {
-            for (i, v) in valences.iter_mut().enumerate() {
-                if i < at {
-                    *v *= BEFORE_CONTRAST;
-                } else if i > at {
-                    *v *= AFTER_CONTRAST;
+        let contrast = tokens.iter().position(|t| t.word.contrast);
+        let sum: f64 = (0..tokens.len())
+            .map(|i| {
+                let valence = match boosts[i] {
+                    Boost::Modifier(_) | Boost::PartOfPhrase => 0.0,
+                    Boost::None => valence(tokens, boosts, i, caps),
+                };
+                match contrast {
+                    Some(at) if i < at => valence * BEFORE_CONTRAST,
+                    Some(at) if i > at => valence * AFTER_CONTRAST,
+                    _ => valence,
                 }
-            }
-        }
-        let sum: f64 = valences.iter().sum();
-        let emphasis = punctuation_emphasis(&text);
+            })
+            .sum();
+        let emphasis = punctuation_emphasis(scratch.tokens.marks());
         let sum = if sum > 0.0 {
             sum + emphasis
         } else if sum < 0.0 {
@@ -105,62 +133,60 @@ impl Analyser {
         };
         normalise(sum)
     }
+}
 
-    /// Which tokens are degree modifiers, one word ("very") or a phrase
-    /// ("kind of": its last word carries the increment, the others none).
-    fn boosts(&self, tokens: &[Token]) -> Vec<Boost> {
-        let mut boosts: Vec<Boost> = tokens
-            .iter()
-            .map(|t| self.lang.booster(&t.lower).map_or(Boost::None, Boost::Modifier))
-            .collect();
-        for (words, increment) in self.lang.booster_phrases() {
-            for start in 0..tokens.len().saturating_sub(words.len() - 1) {
-                let span = &tokens[start..start + words.len()];
-                if span.iter().zip(words).all(|(t, w)| &t.lower == w) {
-                    let end = start + words.len() - 1;
-                    boosts[start..end].fill(Boost::PartOfPhrase);
-                    boosts[end] = Boost::Modifier(*increment);
-                }
+/// Which tokens are degree modifiers, one word ("very") or a phrase ("kind
+/// of": its last word carries the increment, the others none), into `out`.
+fn boosts(tokens: &Tokens, phrases: &[(Vec<String>, f64)], out: &mut Vec<Boost>) {
+    let list = tokens.tokens();
+    out.clear();
+    out.extend(list.iter().map(|t| t.word.booster.map_or(Boost::None, Boost::Modifier)));
+    // Phrases are rare: look for them only when one of their first words is there.
+    if !list.iter().any(|t| t.word.starts_phrase) {
+        return;
+    }
+    for (words, increment) in phrases {
+        for start in 0..list.len().saturating_sub(words.len() - 1) {
+            let span = &list[start..start + words.len()];
+            if span.iter().zip(words).all(|(t, w)| tokens.lower(t) == w) {
+                let end = start + words.len() - 1;
+                out[start..end].fill(Boost::PartOfPhrase);
+                out[end] = Boost::Modifier(*increment);
             }
         }
-        boosts
     }
+}
 
-    /// The valence of token `i` in its context; 0 if it is not a sentiment word.
-    fn valence(&self, tokens: &[Token], boosts: &[Boost], i: usize, caps: bool) -> f64 {
-        let token = &tokens[i];
-        let Some(mut valence) = self.lang.valence(&token.lower) else {
-            return 0.0;
+/// The valence of token `i` in its context; 0 if it is not a sentiment word.
+fn valence(tokens: &[Token], boosts: &[Boost], i: usize, caps: bool) -> f64 {
+    let token = &tokens[i];
+    let Some(mut valence) = token.word.valence else {
+        return 0.0;
+    };
+    // "no" is a sentiment word, but before another one it is the negator.
+    if token.negation && tokens.get(i + 1).is_some_and(|next| next.word.valence.is_some()) {
+        return 0.0;
+    }
+    if caps && token.upper {
+        valence += CAPS.copysign(valence);
+    }
+    for (distance, fade) in DISTANCE.iter().enumerate() {
+        let Some(before) = i.checked_sub(distance + 1) else {
+            break;
         };
-        // "no" is a sentiment word, but before another one it is the negator.
-        if self.lang.is_negation(&token.lower)
-            && tokens
-                .get(i + 1)
-                .is_some_and(|next| self.lang.valence(&next.lower).is_some())
-        {
-            return 0.0;
-        }
-        if caps && token.upper {
-            valence += CAPS.copysign(valence);
-        }
-        for (distance, fade) in DISTANCE.iter().enumerate() {
-            let Some(before) = i.checked_sub(distance + 1) else {
-                break;
-            };
-            if let Boost::Modifier(increment) = boosts[before] {
-                // A booster pushes away from zero, a dampener toward it, whatever the sign.
-                let mut scalar = if valence < 0.0 { -increment } else { increment };
-                if caps && tokens[before].upper {
-                    scalar += CAPS.copysign(valence);
-                }
-                valence += scalar * fade;
+        if let Boost::Modifier(increment) = boosts[before] {
+            // A booster pushes away from zero, a dampener toward it, whatever the sign.
+            let mut scalar = if valence < 0.0 { -increment } else { increment };
+            if caps && tokens[before].upper {
+                scalar += CAPS.copysign(valence);
             }
-            if self.lang.is_negation(&tokens[before].lower) {
-                valence *= NEGATION;
-            }
+            valence += scalar * fade;
         }
-        valence
+        if tokens[before].negation {
+            valence *= NEGATION;
+        }
     }
+    valence
 }
 
 /// What a token does as a degree modifier.
@@ -174,9 +200,9 @@ enum Boost {
 }
 
 /// Exclamation marks (up to four) and question marks (two or more) intensify.
-fn punctuation_emphasis(text: &str) -> f64 {
-    let exclamations = text.matches('!').count().min(MAX_EXCLAMATIONS);
-    let questions = text.matches('?').count();
+fn punctuation_emphasis(marks: Marks) -> f64 {
+    let exclamations = marks.exclamations.min(MAX_EXCLAMATIONS);
+    let questions = marks.questions;
     let questions = match questions {
         0 | 1 => 0.0,
         2 | 3 => questions as f64 * QUESTION,
@@ -271,6 +297,91 @@ mod tests {
         assert!(score("thanks 😁") > score("thanks"));
         assert!(score("my order 😠") < 0.0);
         assert!(score(":(") < 0.0);
+    }
+
+    /// Exact scores of the analyser before its buffers were made reusable and
+    /// its lookups one per token (2026-12-01): the rewrite must not move any
+    /// score by even one bit. Each sentence exercises a rule or an edge of the
+    /// tokeniser (phrases, stacked negations, capitals, emoji with `!` in
+    /// their description, non-ASCII case, punctuation only).
+    #[test]
+    fn scores_are_bit_for_bit_those_recorded() {
+        static EN: OnceLock<Analyser> = OnceLock::new();
+        let en = EN.get_or_init(|| Analyser::new(Language::parse(&ENGLISH).unwrap()));
+        let recorded: [(&str, u64); 24] = [
+            (
+                "Hi, my order #4411 still hasn't arrived and it's been two weeks. Can you check?",
+                0x0000000000000000,
+            ), // 0.0000
+            (
+                "Thank you so much, the replacement works perfectly!",
+                0x3fe94873f8321437,
+            ), // 0.7901
+            (
+                "The app keeps crashing when I try to pay. Very frustrating.",
+                0xbfe1cd7e5f9b00dc,
+            ), // -0.5563
+            (
+                "Great service as always, your agent was really helpful 😊",
+                0x3fed9e8bd77ff76f,
+            ), // 0.9256
+            (
+                "I'm not happy with the quality, the screen is scratched and the case is cheap.",
+                0xbfdd578edafcbc02,
+            ), // -0.4585
+            (
+                "Your website says in stock but the checkout says unavailable??",
+                0x0000000000000000,
+            ), // 0.0000
+            (
+                "I have been a customer for years but this is the worst experience I have had.",
+                0xbfe8969c708215d4,
+            ), // -0.7684
+            (
+                "Is there a discount for students? I'd love to upgrade my plan.",
+                0x3fe461e4d8c1dbb1,
+            ), // 0.6369
+            (
+                "It was kind of good, sort of bad, and just enough fun.",
+                0x3fd5da59c2d72c43,
+            ), // 0.3415
+            ("kind of kind of good", 0x3fd4f8d7eb6e445e), // 0.3277
+            ("no problems, no no good, NOT bad", 0x3fcdde92dc7e046f), // 0.2334
+            (
+                "The support wasn't helpful, didn't care and couldn't fix it.",
+                0x3fd81446874e5649,
+            ), // 0.3762
+            ("Never, ever, EVER buying this again!!!!!!", 0x0000000000000000), // 0.0000
+            (
+                "The food was GREAT but the service was SLOW and RUDE...",
+                0xbfdf6ce2cfbc753c,
+            ), // -0.4910
+            ("good. bad! (love) \"hate\" 'nice'", 0x3fdd45b9aeacf10a), // 0.4574
+            ("Make sure you :) or :D today, not :( or :-(", 0x3fed50adec6bcb61), // 0.9161
+            ("ok 🆙 good 🔛", 0x3fe60dfe3833ddbc),        // 0.6892
+            ("ÉNORME problème, but the café was naïve and lovely", 0x3fe78653180728c6), // 0.7351
+            ("İSTANBUL WAS AMAZING?!?", 0x3fe54ab592c9f824), // 0.6654
+            ("WOW", 0x3fe2bf8b1dbd3f90),                  // 0.5859
+            ("meh", 0xbfb3c53c58ebe8dc),                  // -0.0772
+            ("   ", 0x0000000000000000),                  // 0.0000
+            ("?!", 0x0000000000000000),                   // 0.0000
+            (
+                "hardly good at all, barely ok, fairly nice, extremely awful",
+                0x3fda71b2d7a0125b,
+            ), // 0.4132
+        ];
+        for (text, bits) in recorded {
+            // Twice: the second call runs on the buffers the first one left.
+            for _ in 0..2 {
+                let score = en.compound(text);
+                assert_eq!(
+                    score.to_bits(),
+                    bits,
+                    "{text:?}: {score}, recorded {}",
+                    f64::from_bits(bits)
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! A language's sentiment data and its parsing. A language is five text files
 //! under `lexicons/<code>/` (valence lexicon, emoji descriptions, negations,
 //! degree modifiers, contrastive conjunctions), embedded at build time and
-//! parsed once per instance; the rules in `analyser` are the same for every
-//! language. Adding one is adding a directory and a `LanguageData` constant.
+//! parsed once per instance into one table keyed by lower-case word, so a
+//! token's every fact (valence, modifier, negation, contrast) is one lookup;
+//! the rules in `analyser` are the same for every language. Adding one is
+//! adding a directory and a `LanguageData` constant.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The tables are built once from the embedded files and never grow with
@@ -71,17 +73,31 @@ pub struct LexiconError {
     pub problem: String,
 }
 
+/// What the rules ask about one lower-case word, all found with one lookup.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Word {
+    /// Its valence, if it is a sentiment word.
+    pub valence: Option<f64>,
+    /// Its increment, if it is a one-word degree modifier.
+    pub booster: Option<f64>,
+    /// Listed as a negation (infixes such as `n't` are matched per token: see [`Language::is_negation`]).
+    pub negation: bool,
+    /// A contrastive conjunction.
+    pub contrast: bool,
+    /// The first word of a multi-word modifier, so phrases are sought only when one may be there.
+    pub starts_phrase: bool,
+}
+
 /// A language, parsed: lookups keyed by lower-case token.
 #[derive(Debug, Clone, Default)]
 pub struct Language {
-    lexicon: HashMap<String, f64, Fast>,
+    words: HashMap<Box<str>, Word, Fast>,
+    /// How many words have a valence.
+    lexicon_len: usize,
     emoji: HashMap<char, String, Fast>,
-    negations: HashSet<String, Fast>,
     negation_infixes: Vec<String>,
-    boosters: HashMap<String, f64, Fast>,
     /// Multi-word modifiers ("kind of"), as lower-case words.
     booster_phrases: Vec<(Vec<String>, f64)>,
-    contrast: HashSet<String, Fast>,
 }
 
 /// The lines that carry data: not blank, not `#` comments; numbered from 1.
@@ -106,8 +122,8 @@ impl Language {
             let (token, valence) = tab_pair(line).ok_or_else(|| err("lexicon", n, "no tab".into()))?;
             let valence = number(valence).ok_or_else(|| err("lexicon", n, format!("`{valence}` is not a number")))?;
             // Tokens never contain spaces, so multi-word entries could never match.
-            if !token.contains(' ') {
-                lang.lexicon.insert(token.to_lowercase(), valence);
+            if !token.contains(' ') && lang.entry(token).valence.replace(valence).is_none() {
+                lang.lexicon_len += 1;
             }
         }
         for (n, line) in data_lines(data.emoji) {
@@ -122,9 +138,7 @@ impl Language {
         for (_, line) in data_lines(data.negations) {
             match line.trim().strip_prefix('*') {
                 Some(infix) => lang.negation_infixes.push(infix.to_lowercase()),
-                None => {
-                    lang.negations.insert(line.trim().to_lowercase());
-                }
+                None => lang.entry(line.trim()).negation = true,
             }
         }
         for (n, line) in data_lines(data.boosters) {
@@ -134,21 +148,32 @@ impl Language {
             let words: Vec<String> = phrase.split_whitespace().map(str::to_lowercase).collect();
             match words.len() {
                 0 => return Err(err("boosters", n, "empty phrase".into())),
-                1 => {
-                    lang.boosters.insert(words[0].clone(), increment);
+                1 => lang.entry(&words[0]).booster = Some(increment),
+                _ => {
+                    lang.entry(&words[0]).starts_phrase = true;
+                    lang.booster_phrases.push((words, increment));
                 }
-                _ => lang.booster_phrases.push((words, increment)),
             }
         }
         for (_, line) in data_lines(data.contrast) {
-            lang.contrast.insert(line.trim().to_lowercase());
+            lang.entry(line.trim()).contrast = true;
         }
         Ok(lang)
     }
 
+    /// The facts of `text` lower-cased, made empty if it is new.
+    fn entry(&mut self, text: &str) -> &mut Word {
+        self.words.entry(text.to_lowercase().into()).or_default()
+    }
+
+    /// Everything known of a lower-case token; all empty if it is no known word.
+    pub fn word(&self, lower: &str) -> Word {
+        self.words.get(lower).copied().unwrap_or_default()
+    }
+
     /// The valence of a lower-case token, if it is a sentiment word.
     pub fn valence(&self, lower: &str) -> Option<f64> {
-        self.lexicon.get(lower).copied()
+        self.word(lower).valence
     }
 
     /// The description an emoji is scored as.
@@ -162,12 +187,17 @@ impl Language {
     }
 
     pub fn is_negation(&self, lower: &str) -> bool {
-        self.negations.contains(lower) || self.negation_infixes.iter().any(|i| lower.contains(i.as_str()))
+        self.negates(lower, &self.word(lower))
+    }
+
+    /// Whether `lower`, whose facts are `word`, negates: listed, or containing an infix.
+    pub fn negates(&self, lower: &str, word: &Word) -> bool {
+        word.negation || self.negation_infixes.iter().any(|i| contains(lower, i))
     }
 
     /// The increment of a one-word modifier.
     pub fn booster(&self, lower: &str) -> Option<f64> {
-        self.boosters.get(lower).copied()
+        self.word(lower).booster
     }
 
     /// Multi-word modifiers and their increments.
@@ -176,13 +206,22 @@ impl Language {
     }
 
     pub fn is_contrast(&self, lower: &str) -> bool {
-        self.contrast.contains(lower)
+        self.word(lower).contrast
     }
 
     /// How many sentiment words the lexicon holds.
     pub fn lexicon_len(&self) -> usize {
-        self.lexicon.len()
+        self.lexicon_len
     }
+}
+
+/// `haystack.contains(needle)`, for the short needles of negation infixes:
+/// `str::contains` sets up a two-way searcher per call, which cost more than
+/// the rest of a token's work. Bytes suffice: a valid UTF-8 needle can only
+/// match at a character boundary of valid UTF-8.
+fn contains(haystack: &str, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    needle.is_empty() || haystack.as_bytes().windows(needle.len()).any(|w| w == needle)
 }
 
 fn tab_pair(line: &str) -> Option<(&str, &str)> {
@@ -213,6 +252,25 @@ mod tests {
         assert_eq!(en.booster("slightly"), Some(-0.293));
         assert!(en.booster_phrases().iter().any(|(w, _)| w == &["kind", "of"]));
         assert!(en.is_contrast("but"));
+    }
+
+    #[test]
+    fn infixes_match_as_str_contains_does() {
+        for (haystack, needle) in [
+            ("isn't", "n't"),
+            ("n't", "n't"),
+            ("nt", "n't"),
+            ("", ""),
+            ("x", ""),
+            ("", "x"),
+            ("café", "é"),
+        ] {
+            assert_eq!(
+                contains(haystack, needle),
+                haystack.contains(needle),
+                "{haystack:?} {needle:?}"
+            );
+        }
     }
 
     #[test]
