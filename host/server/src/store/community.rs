@@ -72,7 +72,7 @@ impl Store {
             .bind(&community.id)
             .bind(&community.name)
             .bind(community.created_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(StoreError::on_insert("community"))?;
         Ok(())
@@ -105,7 +105,7 @@ impl Store {
         .bind(&channel.name)
         .bind(&channel.kind)
         .bind(channel.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("channel"))?;
         Ok(())
@@ -144,7 +144,7 @@ impl Store {
         .bind(&group.id)
         .bind(&group.community_id)
         .bind(group.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("identity group"))?;
         Ok(())
@@ -161,7 +161,7 @@ impl Store {
         .bind(&identity.group_id)
         .bind(&identity.screenname)
         .bind(identity.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("identity"))?;
         Ok(())

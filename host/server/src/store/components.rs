@@ -72,7 +72,7 @@ impl Store {
         .bind(&component.bytes)
         .bind(flag(meta.builtin))
         .bind(meta.installed_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

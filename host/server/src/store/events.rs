@@ -43,7 +43,7 @@ impl Store {
         .bind(&event.actor)
         .bind(json_text("event payload", &event.payload)?)
         .bind(event.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("event"))?;
         Ok(())

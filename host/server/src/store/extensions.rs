@@ -77,7 +77,7 @@ impl Store {
         .bind(flag(new.enabled))
         .bind(new.now)
         .bind(flag(new.default_auth))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("extension"))?;
         self.get_extension(tenant, &new.id)
@@ -100,7 +100,7 @@ impl Store {
         .bind(extension.position)
         .bind(extension.updated_at)
         .bind(flag(extension.default_auth))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("default authentication"))?;
         if done.rows_affected() == 0 {
@@ -115,7 +115,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM extension WHERE tenant = $1 AND id = $2")
             .bind(tenant)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }

@@ -67,7 +67,7 @@ impl Store {
         .bind(&it.identity_id)
         .bind(it.opened_at)
         .bind(it.closed_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("intervention"))?;
         Ok(())
@@ -83,7 +83,7 @@ impl Store {
         .bind(tenant)
         .bind(id)
         .bind(closed_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         if done.rows_affected() == 1 {
             return Ok(true);
@@ -117,7 +117,7 @@ impl Store {
         .bind(&comment.user_id)
         .bind(&comment.body)
         .bind(comment.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("intervention comment"))?;
         Ok(())

@@ -51,7 +51,7 @@ impl Store {
         .bind(key)
         .bind(value)
         .bind(expiry(now, ttl))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -82,7 +82,7 @@ impl Store {
         .bind(value)
         .bind(expiry(now, ttl))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -98,7 +98,7 @@ impl Store {
         .bind(extension_id)
         .bind(key)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         Ok(live == Some(1))
     }
@@ -108,7 +108,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM kv WHERE tenant = $1 AND expires_at IS NOT NULL AND expires_at <= $2")
             .bind(tenant)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }

@@ -139,7 +139,7 @@ impl Store {
         };
         let annotations = json_text("message annotations", &new.annotations)?;
 
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         // Write first: a SQLite transaction that reads before writing can fail to
         // upgrade its lock under concurrency, where one that writes first just waits.
         sqlx::query(
@@ -255,7 +255,7 @@ impl Store {
             .bind(tenant)
             .bind(id)
             .bind(moderation.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("message", id));
@@ -269,7 +269,7 @@ impl Store {
             .bind(tenant)
             .bind(id)
             .bind(json_text("message annotations", annotations)?)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("message", id));

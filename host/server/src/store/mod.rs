@@ -21,6 +21,7 @@ mod purge_lock;
 mod purge_runs;
 mod sentiment;
 mod sessions;
+mod sqlite;
 mod stats;
 mod users;
 
@@ -28,11 +29,11 @@ mod users;
 mod testing;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{AnyPool, Connection, Executor, SqliteConnection};
 
 pub use bulk::Cell;
 pub use community::{Channel, Community, Identity, IdentityGroup};
@@ -61,8 +62,13 @@ pub enum Backend {
 /// A handle on the database: cheap to clone, safe to share between tasks.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads, and on PostgreSQL writes too.
     pool: AnyPool,
+    /// Every write. On SQLite one connection, so writers take turns in arrival
+    /// order (see `sqlite`); on PostgreSQL the same pool as `pool`.
+    writer: AnyPool,
     backend: Backend,
+    checkpointer: Option<Arc<sqlite::Checkpointer>>,
 }
 
 impl Store {
@@ -88,51 +94,20 @@ impl Store {
         let options = AnyConnectOptions::from_str(url).map_err(|e| invalid_url(url, e))?;
         let pool = AnyPoolOptions::new().connect_with(options).await?;
         Ok(Store {
+            writer: pool.clone(),
             pool,
             backend: Backend::Postgres,
+            checkpointer: None,
         })
     }
 
     async fn open_sqlite(url: &str) -> Result<Store> {
-        // The Any driver takes only a URL, and hands the SQLite driver back everything
-        // after `sqlite:` as the file name and its parameters.
-        let (any_url, in_memory) = match url.strip_prefix("sqlite:") {
-            Some(rest) if rest.trim_start_matches("//").starts_with(":memory:") => {
-                // `:memory:` would give each pooled connection a database of its own;
-                // one named shared-cache database is seen by all of them.
-                let name = format!("file:exthost-memory-{}", new_id());
-                (format!("sqlite:{name}?mode=memory&cache=shared"), true)
-            }
-            Some(_) => (url.to_owned(), url.contains("mode=memory")),
-            None => (format!("sqlite:{}?mode=rwc", encode_path(url)), false),
-        };
-
-        // A URL cannot ask for WAL. WAL is a property of the file, though, so one direct
-        // connection sets it (creating the file if needed) and every pooled connection
-        // opened afterwards inherits it.
-        if !in_memory {
-            let direct = SqliteConnectOptions::from_str(&any_url)
-                .map_err(|e| invalid_url(url, e))?
-                .journal_mode(SqliteJournalMode::Wal);
-            SqliteConnection::connect_with(&direct).await?.close().await?;
-        }
-
-        let options = AnyConnectOptions::from_str(&any_url).map_err(|e| invalid_url(url, e))?;
-        let mut pool = AnyPoolOptions::new().after_connect(|conn, _| {
-            Box::pin(async move {
-                // With WAL, NORMAL loses at most the last commits on power loss and never
-                // corrupts; FULL would fsync on every commit.
-                conn.execute("PRAGMA synchronous = NORMAL").await?;
-                Ok(())
-            })
-        });
-        if in_memory {
-            // An in-memory database lives only as long as some connection to it does.
-            pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
-        }
+        let opened = sqlite::open(url).await?;
         Ok(Store {
-            pool: pool.connect_with(options).await?,
+            pool: opened.readers,
+            writer: opened.writer,
             backend: Backend::Sqlite,
+            checkpointer: opened.checkpointer,
         })
     }
 
@@ -149,6 +124,10 @@ impl Store {
 
     /// Waits for every connection to be returned and closes them.
     pub async fn close(&self) {
+        if let Some(c) = &self.checkpointer {
+            c.stop();
+        }
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

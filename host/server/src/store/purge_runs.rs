@@ -139,7 +139,7 @@ impl Store {
         .bind(started_by.as_str())
         .bind(clock)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("purge run"))?;
         self.get_purge_run(tenant, id)
@@ -171,7 +171,7 @@ impl Store {
         .bind(error)
         .bind(now)
         .bind(finished)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -185,7 +185,7 @@ impl Store {
         )
         .bind(tenant)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected())
     }

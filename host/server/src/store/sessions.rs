@@ -24,7 +24,7 @@ impl Store {
         .bind(&session.user_id)
         .bind(session.created_at)
         .bind(session.expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("session"))?;
         Ok(())
@@ -57,7 +57,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM session WHERE tenant = $1 AND token_hash = $2")
             .bind(tenant)
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -67,7 +67,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM session WHERE tenant = $1 AND expires_at <= $2")
             .bind(tenant)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }

@@ -35,7 +35,7 @@ impl Store {
         .bind(&stat.name)
         .bind(stat.value)
         .bind(stat.at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("stat"))?;
         Ok(())
@@ -71,7 +71,7 @@ impl Store {
             .bind(&activity.user_id)
             .bind(&activity.kind)
             .bind(activity.at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(StoreError::on_insert("agent activity"))?;
         Ok(())

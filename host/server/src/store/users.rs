@@ -84,7 +84,7 @@ impl Store {
         .bind(&user.jwt_external_id)
         .bind(user.role.as_str())
         .bind(user.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::on_insert("user"))?;
         Ok(())

@@ -1,0 +1,198 @@
+//! Opening a SQLite database the way the platform uses it: a WAL file, a pool of
+//! readers, and one writer connection that every write goes through, so writers
+//! queue in arrival order in the process (sqlx's pool is fair) instead of racing
+//! for SQLite's lock, whose busy handler sleeps in growing steps and lets a long
+//! writer starve a short one. Checkpoints run off the write path: automatic
+//! checkpoints are off on every connection and a background task copies the WAL
+//! back into the database, so no commit pays for a checkpoint's copy and fsync.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{AnyPool, Connection, Executor, SqliteConnection};
+use tokio::sync::Notify;
+
+use super::error::Result;
+use super::{encode_path, invalid_url, new_id};
+
+/// Page cache per connection, in KiB (SQLite's default is 2,000).
+const WRITER_CACHE_KIB: i64 = 64 << 10;
+const READER_CACHE_KIB: i64 = 8 << 10;
+
+/// How often the background task checkpoints the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// The pools of one SQLite database.
+pub(super) struct Opened {
+    pub readers: AnyPool,
+    pub writer: AnyPool,
+    pub checkpointer: Option<Arc<Checkpointer>>,
+}
+
+/// Stops the background checkpoint task when the last `Store` clone goes
+/// (or at `Store::close`).
+#[derive(Debug)]
+pub(super) struct Checkpointer {
+    stop: Arc<Notify>,
+}
+
+impl Checkpointer {
+    fn start(pool: AnyPool) -> Checkpointer {
+        let stop = Arc::new(Notify::new());
+        let stopped = stop.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = stopped.notified() => break,
+                    () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+                }
+                if pool.is_closed() {
+                    break;
+                }
+                // PASSIVE never waits for readers or the writer: it copies what it
+                // can now and leaves the rest to the next round.
+                if let Err(e) = pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        });
+        Checkpointer { stop }
+    }
+
+    pub fn stop(&self) {
+        // A permit is kept if the task is not waiting right now.
+        self.stop.notify_one();
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub(super) async fn open(url: &str) -> Result<Opened> {
+    // The Any driver takes only a URL, and hands the SQLite driver back everything
+    // after `sqlite:` as the file name and its parameters.
+    let (any_url, in_memory) = match url.strip_prefix("sqlite:") {
+        Some(rest) if rest.trim_start_matches("//").starts_with(":memory:") => {
+            // `:memory:` would give each pooled connection a database of its own;
+            // one named shared-cache database is seen by all of them.
+            let name = format!("file:exthost-memory-{}", new_id());
+            (format!("sqlite:{name}?mode=memory&cache=shared"), true)
+        }
+        Some(_) => (url.to_owned(), url.contains("mode=memory")),
+        None => (format!("sqlite:{}?mode=rwc", encode_path(url)), false),
+    };
+
+    // A URL cannot ask for WAL. WAL is a property of the file, though, so one direct
+    // connection sets it (creating the file if needed) and every pooled connection
+    // opened afterwards inherits it.
+    if !in_memory {
+        let direct = SqliteConnectOptions::from_str(&any_url)
+            .map_err(|e| invalid_url(url, e))?
+            .journal_mode(SqliteJournalMode::Wal);
+        SqliteConnection::connect_with(&direct).await?.close().await?;
+    }
+
+    let options = AnyConnectOptions::from_str(&any_url).map_err(|e| invalid_url(url, e))?;
+    let pool_options = |cache_kib: i64| {
+        let mut pool = AnyPoolOptions::new().after_connect(move |conn, _| {
+            Box::pin(async move {
+                conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}")))
+                    .await?;
+                // With WAL, NORMAL loses at most the last commits on power loss and never
+                // corrupts; FULL would fsync on every commit.
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                if !in_memory {
+                    // The background task checkpoints instead (see the module doc).
+                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                    // A WAL grown by a long purge shrinks back once it is reset.
+                    conn.execute("PRAGMA journal_size_limit = 67108864").await?;
+                    // Pages read through a mapping, not one pread(2) each.
+                    conn.execute("PRAGMA mmap_size = 268435456").await?;
+                }
+                Ok(())
+            })
+        });
+        if in_memory {
+            // An in-memory database lives only as long as some connection to it does.
+            pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
+        }
+        pool
+    };
+    let readers = pool_options(READER_CACHE_KIB).connect_with(options.clone()).await?;
+    // The writer keeps a larger page cache: a purge batch dirties thousands of
+    // index pages, and with SQLite's default of 2 MB it reads them again.
+    let writer = pool_options(WRITER_CACHE_KIB)
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    let checkpointer = (!in_memory).then(|| Arc::new(Checkpointer::start(readers.clone())));
+    Ok(Opened {
+        readers,
+        writer,
+        checkpointer,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn commits_never_checkpoint_and_the_task_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let opened = open(path.to_str().unwrap()).await.unwrap();
+        let auto: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&opened.writer)
+            .await
+            .unwrap();
+        assert_eq!(auto, 0);
+        opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        // 2 MB of pages in the WAL; only a checkpoint copies them into the file.
+        for _ in 0..200 {
+            sqlx::query("INSERT INTO t VALUES ($1)")
+                .bind(vec![7u8; 10_000])
+                .execute(&opened.writer)
+                .await
+                .unwrap();
+        }
+        let mut grown = false;
+        for _ in 0..100 {
+            if std::fs::metadata(&path).unwrap().len() > before + 1_000_000 {
+                grown = true;
+                break;
+            }
+            tokio::time::sleep(CHECKPOINT_EVERY / 4).await;
+        }
+        assert!(grown, "the database file never received the WAL's pages");
+    }
+
+    #[tokio::test]
+    async fn without_the_task_the_wal_keeps_its_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let opened = open(path.to_str().unwrap()).await.unwrap();
+        if let Some(c) = &opened.checkpointer {
+            c.stop();
+        }
+        opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        for _ in 0..200 {
+            sqlx::query("INSERT INTO t VALUES ($1)")
+                .bind(vec![7u8; 10_000])
+                .execute(&opened.writer)
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(CHECKPOINT_EVERY * 3).await;
+        // No commit checkpointed on its own: the file is as it was.
+        assert!(std::fs::metadata(&path).unwrap().len() < before + 1_000_000);
+    }
+}
