@@ -81,8 +81,21 @@ impl Sql {
     /// `last_activity_at` is what ingest moves forward; the message check makes
     /// the condition hold even for a thread whose activity column lags.
     fn idle_thread(&mut self, channels: &[String], cutoff: i64) -> &mut Sql {
-        self.push("t.tenant = $1 AND t.last_activity_at < ").int(cutoff);
-        self.channels("t.channel_id", channels);
+        self.idle_thread_as(channels, cutoff, ["t.last_activity_at", "t.channel_id"])
+    }
+
+    /// `idle_thread` for a statement that names its threads by id. A column
+    /// wrapped in an expression (`+n`, `s || ''`, portable and value-preserving)
+    /// keeps its index out of the plan, so SQLite looks the ids up by key
+    /// instead of walking the activity index over every idle thread (35 ms
+    /// against 0.1 ms for 50 ids among 50,000 idle threads).
+    fn idle_thread_by_id(&mut self, channels: &[String], cutoff: i64) -> &mut Sql {
+        self.idle_thread_as(channels, cutoff, ["+t.last_activity_at", "(t.channel_id || '')"])
+    }
+
+    fn idle_thread_as(&mut self, channels: &[String], cutoff: i64, [activity, channel]: [&str; 2]) -> &mut Sql {
+        self.push(&format!("t.tenant = $1 AND {activity} < ")).int(cutoff);
+        self.channels(channel, channels);
         self.push(
             " AND NOT EXISTS (SELECT 1 FROM message lm WHERE lm.tenant = t.tenant \
              AND lm.thread_id = t.id AND lm.created_at >= ",
@@ -139,8 +152,8 @@ impl Store {
     /// when ingest wrote in between; `BEGIN IMMEDIATE` waits for the lock instead.
     async fn write_tx(&self) -> Result<Transaction<'static, Any>> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         })
     }
 
@@ -189,7 +202,7 @@ impl Store {
         // got a message since it was found is no longer idle and stays.
         let mut sql = Sql::new(tenant);
         sql.push("SELECT t.id FROM thread t WHERE ")
-            .idle_thread(channels, cutoff)
+            .idle_thread_by_id(channels, cutoff)
             .push(" AND t.id IN ")
             .list(ids)
             .push(self.lock_rows());
@@ -422,5 +435,43 @@ impl Table {
             Table::Stat => ("stat", "at"),
             Table::AgentActivity => ("agent_activity", "at"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::on_sqlite;
+
+    /// SQLite's plan of the in-transaction recheck of `ids`, one line per step.
+    async fn recheck_plan(store: &Store, channels: &[String]) -> String {
+        let ids: Vec<String> = (0..50).map(|i| format!("t{i}")).collect();
+        let mut sql = Sql::new("tenant");
+        sql.push("EXPLAIN QUERY PLAN SELECT t.id FROM thread t WHERE ")
+            .idle_thread_by_id(channels, 1_000)
+            .push(" AND t.id IN ")
+            .list(&ids);
+        let rows = sql.query().fetch_all(&store.pool).await.unwrap();
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("detail").unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The recheck of a batch looks its threads up by key. Left to itself,
+    /// SQLite walked the activity index over every idle thread instead, which
+    /// made each batch cost time in proportion to all idle threads.
+    #[tokio::test]
+    async fn a_batch_recheck_looks_threads_up_by_id() {
+        on_sqlite(|store| async move {
+            for channels in [vec![], vec!["ch1".to_string(), "ch2".to_string()]] {
+                let plan = recheck_plan(&store, &channels).await;
+                assert!(
+                    plan.contains("SEARCH t USING INDEX sqlite_autoindex_thread_1 (tenant=? AND id=?)"),
+                    "channels {channels:?}:\n{plan}"
+                );
+            }
+        })
+        .await;
     }
 }
