@@ -410,6 +410,7 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
     report.events = series;
     report.stats = series;
     report.agent_activities = series;
+    store.refresh_statistics().await?;
     Ok(report)
 }
 

@@ -4,8 +4,8 @@
 
 use sqlx::Transaction;
 
-use super::Store;
 use super::error::Result;
+use super::{Backend, Store};
 
 /// One column value of a bulk row.
 #[derive(Debug, Clone)]
@@ -18,8 +18,16 @@ pub enum Cell {
     NullInt,
 }
 
-/// Both backends accept at least this many bound values in one statement.
-const MAX_BINDS: usize = 30_000;
+/// Bound values per statement. Both backends accept 30,000, but sqlx's SQLite
+/// driver looks each `$n` up by name among all of a statement's parameters, a
+/// cost that grows with the square of their number: 30,000 spent 90% of a
+/// seed in `sqlite3_bind_parameter_name`.
+fn max_binds(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 1_000,
+        Backend::Postgres => 30_000,
+    }
+}
 
 impl Store {
     /// Insert `rows` into `table` (a fixed name, never user input) in one transaction.
@@ -27,8 +35,8 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let per_statement = (MAX_BINDS / columns.len()).max(1);
-        let mut tx: Transaction<'static, sqlx::Any> = self.pool.begin().await?;
+        let per_statement = (max_binds(self.backend) / columns.len()).max(1);
+        let mut tx: Transaction<'static, sqlx::Any> = self.writer.begin().await?;
         for chunk in rows.chunks(per_statement) {
             let mut text = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
             let mut n = 0;
@@ -55,6 +63,20 @@ impl Store {
             query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// After a bulk load, give PostgreSQL's planner the tables' real sizes, as
+    /// autovacuum would within minutes: with the empty tables' statistics it
+    /// scans a whole tenant for a purge batch instead of looking ids up (3.8
+    /// against 0.1 ms per 50 threads among 20,000). SQLite keeps no statistics
+    /// unless asked, and the platform's queries are written not to need them.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE").execute(&self.writer).await?;
+        }
         Ok(())
     }
 }
