@@ -15,6 +15,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+/// Threads per batch of the built-in purge (`plugins/purge/src/plan.rs`).
+const THREAD_BATCH: usize = 50;
+
 /// One setting and channel selection, and the rows it must delete.
 struct Case {
     name: &'static str,
@@ -359,7 +362,10 @@ async fn crash_mid_run_then_rerun_equals_a_clean_run(s: Server) {
     );
     let shapes = thread_shapes(&s).await;
     let purged = shapes_before.len() - shapes.len();
-    assert_eq!(purged, 500, "exactly the first batch (500 threads) is gone");
+    assert_eq!(
+        purged, THREAD_BATCH,
+        "exactly the first batch ({THREAD_BATCH} threads) is gone"
+    );
     for (thread, shape) in &shapes {
         assert_eq!(
             Some(shape),
@@ -376,7 +382,7 @@ async fn crash_mid_run_then_rerun_equals_a_clean_run(s: Server) {
     let rerun = run_purge(&s, &id, false).await;
     assert_eq!(rerun["state"], "finished", "{rerun}");
     assert_eq!(
-        rerun["counts"]["threads"].as_u64().expect("a count") + 500,
+        rerun["counts"]["threads"].as_u64().expect("a count") + THREAD_BATCH as u64,
         report.idle_threads + 4,
         "{rerun}"
     );

@@ -118,6 +118,13 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
 async fn main() {
+    // `RUST_LOG=exthost::platform::data=debug` shows each data call and its time.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let threads: u64 = args.first().map_or(100_000, |a| a.parse().expect("threads"));
     let per_thread: u64 = args.get(1).map_or(10, |a| a.parse().expect("messages per thread"));

@@ -42,10 +42,13 @@ pub trait Data {
     fn delete_agent_activities_before(&mut self, cutoff: u64, limit: u32, dry_run: bool) -> Result<u64, Self::Error>;
 }
 
-/// Threads per batch: with their messages, a few thousand rows per transaction.
-pub const THREAD_BATCH: u32 = 500;
-/// Rows per batch for events, identities, stats and activities.
-pub const ROW_BATCH: u32 = 5_000;
+/// Threads per batch: with their messages, a few hundred rows per transaction.
+/// A batch holds the database's write turn, so on SQLite an ingest that
+/// arrives meanwhile waits for it: 500 threads took ~80 ms a batch and put the
+/// ingest p99 at 26x its value alone, 50 take ~9 ms (BENCHMARKS.md).
+pub const THREAD_BATCH: u32 = 50;
+/// Rows per batch for events, identities, stats and activities, for the same reason.
+pub const ROW_BATCH: u32 = 1_000;
 
 /// The kinds counted, in report order.
 pub const KINDS: [&str; 9] = [
@@ -283,7 +286,8 @@ mod tests {
         assert_eq!(real.counts.get("events"), 12_001);
         assert_eq!(dry.counts, real.counts);
         assert!(data.threads.is_empty());
-        assert_eq!(data.calls.iter().filter(|c| c.starts_with("delete")).count(), 3);
+        let batches = 1200_usize.div_ceil(THREAD_BATCH as usize);
+        assert_eq!(data.calls.iter().filter(|c| c.starts_with("delete")).count(), batches);
     }
 
     #[test]
@@ -296,10 +300,10 @@ mod tests {
         })
         .unwrap();
         assert!(!first.finished);
-        assert_eq!(first.counts.get("threads"), 1000);
+        assert_eq!(first.counts.get("threads"), 2 * u64::from(THREAD_BATCH));
         let second = run(&settings(), 0, false, &mut data, || false).unwrap();
         assert!(second.finished);
-        assert_eq!(second.counts.get("threads"), 200);
+        assert_eq!(second.counts.get("threads"), 1200 - 2 * u64::from(THREAD_BATCH));
     }
 
     #[test]

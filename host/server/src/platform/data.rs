@@ -11,7 +11,7 @@ use exthost_runtime::{CallScope, DataStore};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 
 /// How long one data call may take: a dry run counts over every row at once.
@@ -64,7 +64,14 @@ impl StoreData {
     }
 
     fn run<T>(&self, what: &str, f: impl Future<Output = crate::store::Result<T>>) -> Result<T, HostError> {
-        match self.handle.block_on(tokio::time::timeout(TIMEOUT, f)) {
+        let started = Instant::now();
+        let result = self.handle.block_on(tokio::time::timeout(TIMEOUT, f));
+        tracing::debug!(
+            operation = what,
+            elapsed_us = started.elapsed().as_micros(),
+            "data call"
+        );
+        match result {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(StoreError::InjectedFault)) => Err(HostError::Unavailable("injected fault".into())),
             Ok(Err(e)) => {
