@@ -38,7 +38,7 @@ pub use runtime::{Runtime, RuntimeConfig};
 
 /// The contract's data types, as the host sees them.
 pub mod types {
-    pub use crate::bindings::exthost::plugin::data::Deleted;
+    pub use crate::bindings::exthost::plugin::data::{Deleted, Orphans};
     pub use crate::bindings::types::{
         Annotation, Author, Context, Environment, FieldError, HookError, HostError, HttpResponse, IdField, Identity,
         Intervention, LoginClaim, LoginDecision, LoginMethod, LoginRefusal, LoginRequest, Message, MessageEvent,

@@ -3,7 +3,7 @@
 //! Settings are parsed once, when the instance is made; a call works for at
 //! most [`CALL_BUDGET`] and leaves the rest of the run to the host's next call.
 
-use crate::plan::{self, Data, Deleted};
+use crate::plan::{self, Data, Deleted, Orphans};
 use crate::settings::{CONFIG_SCHEMA, FieldError, Settings};
 use exthost_sdk::data;
 use exthost_sdk::types::{Context, Environment, HookError, HostError, PurgeCount, PurgeReport, PurgeTick};
@@ -60,8 +60,13 @@ impl Data for Host {
         cutoff: u64,
         limit: u32,
         dry_run: bool,
-    ) -> Result<(u64, u64), HostError> {
-        data::delete_orphan_identities(channels, cutoff, limit, dry_run)
+        after: Option<&str>,
+    ) -> Result<Orphans, HostError> {
+        data::delete_orphan_identities(channels, cutoff, limit, dry_run, after).map(|o| Orphans {
+            identities: o.identities,
+            groups: o.groups,
+            last: o.last,
+        })
     }
     fn delete_stats_before(
         &mut self,

@@ -18,6 +18,14 @@ pub struct Deleted {
     pub comments: u64,
 }
 
+/// What one orphan-identity batch removed, and the id to go on after.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Orphans {
+    pub identities: u64,
+    pub groups: u64,
+    pub last: Option<String>,
+}
+
 /// The host's purge operations (`wit/imports.wit`, interface `data`).
 pub trait Data {
     type Error;
@@ -31,7 +39,8 @@ pub trait Data {
         cutoff: u64,
         limit: u32,
         dry_run: bool,
-    ) -> Result<(u64, u64), Self::Error>;
+        after: Option<&str>,
+    ) -> Result<Orphans, Self::Error>;
     fn delete_stats_before(
         &mut self,
         channels: &[String],
@@ -113,9 +122,9 @@ pub fn run<D: Data>(
             counts.add("events", data.delete_events_before(cutoff, ROW_BATCH, true)?);
         }
         if settings.purges_identities() {
-            let (identities, groups) = data.delete_orphan_identities(channels, cutoff, ROW_BATCH, true)?;
-            counts.add("identities", identities);
-            counts.add("identity-groups", groups);
+            let orphans = data.delete_orphan_identities(channels, cutoff, ROW_BATCH, true, None)?;
+            counts.add("identities", orphans.identities);
+            counts.add("identity-groups", orphans.groups);
         }
         if settings.stats {
             counts.add("stats", data.delete_stats_before(channels, cutoff, ROW_BATCH, true)?);
@@ -165,15 +174,19 @@ pub fn run<D: Data>(
     if settings.purges_identities() {
         counts.add("identities", 0);
         counts.add("identity-groups", 0);
+        // Each batch goes on after the last; a new call starts over, which
+        // only looks again at identities still linked.
+        let mut after = None;
         loop {
             if over_budget() {
                 return unfinished(counts);
             }
-            let (identities, groups) = data.delete_orphan_identities(channels, cutoff, ROW_BATCH, false)?;
-            counts.add("identities", identities);
-            counts.add("identity-groups", groups);
-            if identities < u64::from(ROW_BATCH) {
-                break;
+            let orphans = data.delete_orphan_identities(channels, cutoff, ROW_BATCH, false, after.as_deref())?;
+            counts.add("identities", orphans.identities);
+            counts.add("identity-groups", orphans.groups);
+            match orphans.last {
+                Some(last) => after = Some(last),
+                None => break,
             }
         }
     }
@@ -215,6 +228,8 @@ mod tests {
     struct Fake {
         threads: Vec<String>,
         events: u64,
+        /// Orphan identities, in id order.
+        orphans: Vec<String>,
         calls: Vec<String>,
     }
 
@@ -252,8 +267,34 @@ mod tests {
             self.events -= n;
             Ok(n)
         }
-        fn delete_orphan_identities(&mut self, _: &[String], _: u64, _: u32, _: bool) -> Result<(u64, u64), String> {
-            Err("identities not expected".into())
+        fn delete_orphan_identities(
+            &mut self,
+            _: &[String],
+            _: u64,
+            limit: u32,
+            dry_run: bool,
+            after: Option<&str>,
+        ) -> Result<Orphans, String> {
+            self.calls.push(format!("orphans after {after:?}"));
+            if dry_run {
+                return Ok(Orphans {
+                    identities: self.orphans.len() as u64,
+                    ..Orphans::default()
+                });
+            }
+            let batch: Vec<String> = self
+                .orphans
+                .iter()
+                .filter(|id| after.is_none_or(|a| id.as_str() > a))
+                .take(limit as usize)
+                .cloned()
+                .collect();
+            self.orphans.retain(|id| !batch.contains(id));
+            Ok(Orphans {
+                identities: batch.len() as u64,
+                groups: 0,
+                last: (batch.len() == limit as usize).then(|| batch.last().cloned()).flatten(),
+            })
         }
         fn delete_stats_before(&mut self, _: &[String], _: u64, _: u32, _: bool) -> Result<u64, String> {
             Ok(0)
@@ -267,6 +308,7 @@ mod tests {
         Fake {
             threads: (0..threads).map(|i| format!("t{i}")).collect(),
             events,
+            orphans: vec![],
             calls: vec![],
         }
     }
@@ -304,6 +346,36 @@ mod tests {
         let second = run(&settings(), 0, false, &mut data, || false).unwrap();
         assert!(second.finished);
         assert_eq!(second.counts.get("threads"), 1200 - 2 * u64::from(THREAD_BATCH));
+    }
+
+    #[test]
+    fn each_identity_batch_goes_on_after_the_last() {
+        let settings =
+            Settings::from_config(r#"{"purge_threads": true, "purge_identities": true, "retention_days": 10}"#)
+                .unwrap();
+        let orphans: Vec<String> = (0..2_500).map(|i| format!("i{i:05}")).collect();
+        let mut data = Fake {
+            orphans: orphans.clone(),
+            ..fake(0, 0)
+        };
+        let dry = run(&settings, 0, true, &mut data, || false).unwrap();
+        let real = run(&settings, 0, false, &mut data, || false).unwrap();
+        assert!(real.finished);
+        assert_eq!(real.counts.get("identities"), 2_500);
+        assert_eq!(dry.counts.get("identities"), real.counts.get("identities"));
+        assert!(data.orphans.is_empty());
+        let batch = ROW_BATCH as usize;
+        let afters: Vec<&String> = data.calls.iter().filter(|c| c.starts_with("orphans")).skip(1).collect();
+        assert_eq!(
+            afters,
+            [
+                "orphans after None".to_string(),
+                format!("orphans after Some({:?})", orphans[batch - 1]),
+                format!("orphans after Some({:?})", orphans[2 * batch - 1]),
+            ]
+            .iter()
+            .collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub mod messages {
 /// Batched purge operations over the tenant's data.
 pub mod data {
     pub use crate::wit::exthost::plugin::data::{
-        ChannelIds, Deleted, count_idle_threads, delete_agent_activities_before, delete_events_before,
+        ChannelIds, Deleted, Orphans, count_idle_threads, delete_agent_activities_before, delete_events_before,
         delete_orphan_identities, delete_stats_before, delete_threads, find_idle_threads,
     };
 }

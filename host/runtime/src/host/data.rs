@@ -5,7 +5,7 @@
 //! the conditions it states allow.
 
 use super::{CallScope, HostState};
-use crate::bindings::exthost::plugin::data::{Deleted, Host};
+use crate::bindings::exthost::plugin::data::{Deleted, Host, Orphans};
 use crate::bindings::types::{HostError, Timestamp};
 
 /// The largest batch one call may ask for: bounds a transaction's length, so
@@ -49,7 +49,8 @@ pub trait DataStore: Send + Sync {
         cutoff: Timestamp,
         limit: u32,
         dry_run: bool,
-    ) -> Result<(u64, u64), HostError>;
+        after: Option<&str>,
+    ) -> Result<Orphans, HostError>;
     fn delete_stats_before(
         &self,
         scope: &CallScope,
@@ -116,9 +117,16 @@ impl Host for HostState {
         cutoff: Timestamp,
         limit: u32,
         dry_run: bool,
-    ) -> Result<(u64, u64), HostError> {
-        self.data(limit as usize)?
-            .delete_orphan_identities(&self.scope, &channels, cutoff, limit, dry_run)
+        after: Option<String>,
+    ) -> Result<Orphans, HostError> {
+        self.data(limit as usize)?.delete_orphan_identities(
+            &self.scope,
+            &channels,
+            cutoff,
+            limit,
+            dry_run,
+            after.as_deref(),
+        )
     }
 
     fn delete_stats_before(

@@ -6,7 +6,7 @@
 //! deletes what is younger than the shortest retention (one day).
 
 use crate::store::{Store, StoreError, ThreadPurge, now_ms};
-use exthost_runtime::types::{Deleted, HostError, Timestamp};
+use exthost_runtime::types::{Deleted, HostError, Orphans, Timestamp};
 use exthost_runtime::{CallScope, DataStore};
 use std::future::Future;
 use std::sync::Arc;
@@ -168,13 +168,19 @@ impl DataStore for StoreData {
         before: Timestamp,
         limit: u32,
         dry_run: bool,
-    ) -> Result<(u64, u64), HostError> {
+        after: Option<&str>,
+    ) -> Result<Orphans, HostError> {
         let before = cutoff(before)?;
         self.run(
             "delete_orphan_identities",
             self.store
-                .purge_orphan_identities(&scope.tenant, channels, before, limit, dry_run),
+                .purge_orphan_identities(&scope.tenant, channels, before, limit, dry_run, after),
         )
+        .map(|o| Orphans {
+            identities: o.identities,
+            groups: o.groups,
+            last: o.last,
+        })
     }
 
     fn delete_stats_before(

@@ -43,7 +43,7 @@ pub use events::Event;
 pub use extensions::{Extension, NewExtension};
 pub use interventions::{Intervention, InterventionComment};
 pub use messages::{Author, Message, Moderation, NewMessage, Thread};
-pub use purge::ThreadPurge;
+pub use purge::{OrphanPurge, ThreadPurge};
 pub use purge_lock::PurgeLock;
 pub use purge_runs::{PurgeRun, RunState, StartedBy};
 pub use sentiment::SentimentCounts;

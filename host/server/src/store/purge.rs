@@ -21,6 +21,16 @@ pub struct ThreadPurge {
     pub comments: u64,
 }
 
+/// What an orphan-identity batch removed, and where the next one starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrphanPurge {
+    pub identities: u64,
+    pub groups: u64,
+    /// Where the next batch goes on when this one stopped at its limit;
+    /// `None` when it went through every identity after its start.
+    pub last: Option<String>,
+}
+
 /// One statement under construction: portable SQL text with `$n` placeholders
 /// and the values they stand for, so lists (channels, thread ids) are always
 /// bound, never spliced in.
@@ -44,6 +54,13 @@ impl Sql {
 
     fn push(&mut self, text: &str) -> &mut Sql {
         self.text.push_str(text);
+        self
+    }
+
+    /// Append a placeholder bound to `value`.
+    fn text(&mut self, value: &str) -> &mut Sql {
+        self.binds.push(Bind::Text(value.to_owned()));
+        self.text += &format!("${}", self.binds.len());
         self
     }
 
@@ -326,9 +343,12 @@ impl Store {
     }
 
     /// Delete up to `limit` identities of the communities of `channels`, older
-    /// than `cutoff`, that no message and no intervention links, and the groups
-    /// left empty by it; returns (identities, groups). A dry run counts what
-    /// this would delete after the thread purge of `channels` and `cutoff`.
+    /// than `cutoff`, with ids after `after`, that no message and no
+    /// intervention links, and the groups left empty by it. A dry run counts
+    /// what a whole run would delete after the thread purge of `channels` and
+    /// `cutoff`. Without `after` every call would look again at each linked
+    /// identity before the first orphan: a run's cost grew with the square of
+    /// the identities (124 ms a batch at 60,000 on PostgreSQL).
     pub async fn purge_orphan_identities(
         &self,
         tenant: &str,
@@ -336,21 +356,30 @@ impl Store {
         cutoff: i64,
         limit: u32,
         dry_run: bool,
-    ) -> Result<(u64, u64)> {
+        after: Option<&str>,
+    ) -> Result<OrphanPurge> {
         if dry_run {
-            return self.count_orphan_identities(tenant, channels, cutoff).await;
+            let (identities, groups) = self.count_orphan_identities(tenant, channels, cutoff).await?;
+            return Ok(OrphanPurge {
+                identities,
+                groups,
+                last: None,
+            });
         }
         let mut tx = self.write_tx().await?;
         let mut sql = Sql::new(tenant);
         sql.push("SELECT i.id, i.group_id FROM identity i WHERE ")
-            .identity_scope(channels, cutoff)
-            .push(
-                " AND NOT EXISTS (SELECT 1 FROM message m WHERE m.tenant = $1 AND m.author_identity_id = i.id) \
+            .identity_scope(channels, cutoff);
+        if let Some(after) = after {
+            sql.push(" AND i.id > ").text(after);
+        }
+        sql.push(
+            " AND NOT EXISTS (SELECT 1 FROM message m WHERE m.tenant = $1 AND m.author_identity_id = i.id) \
                  AND NOT EXISTS (SELECT 1 FROM intervention v WHERE v.tenant = $1 AND v.identity_id = i.id) \
                  ORDER BY i.id LIMIT ",
-            )
-            .int(i64::from(limit))
-            .push(self.lock_rows());
+        )
+        .int(i64::from(limit))
+        .push(self.lock_rows());
         let rows = sql.query().fetch_all(&mut *tx).await?;
         let mut ids = Vec::with_capacity(rows.len());
         let mut groups = Vec::new();
@@ -362,9 +391,12 @@ impl Store {
                 groups.push(group);
             }
         }
+        let last = (ids.len() as u64 == u64::from(limit))
+            .then(|| ids.last().cloned())
+            .flatten();
         if ids.is_empty() {
             tx.rollback().await?;
-            return Ok((0, 0));
+            return Ok(OrphanPurge::default());
         }
         // The link checks again in the DELETE itself: on PostgreSQL it runs
         // after the rows were locked, so it sees a message committed meanwhile.
@@ -388,7 +420,11 @@ impl Store {
             emptied = sql.query().execute(&mut *tx).await?.rows_affected();
         }
         tx.commit().await?;
-        Ok((identities, emptied))
+        Ok(OrphanPurge {
+            identities,
+            groups: emptied,
+            last,
+        })
     }
 
     async fn count_orphan_identities(&self, tenant: &str, channels: &[String], cutoff: i64) -> Result<(u64, u64)> {

@@ -143,6 +143,17 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
 mod tests {
     use super::*;
 
+    /// 2 MB of rows, one commit each, into the WAL.
+    async fn write_two_megabytes(writer: &AnyPool) {
+        for _ in 0..200 {
+            sqlx::query("INSERT INTO t VALUES ($1)")
+                .bind(vec![7u8; 10_000])
+                .execute(writer)
+                .await
+                .unwrap();
+        }
+    }
+
     #[tokio::test]
     async fn commits_never_checkpoint_and_the_task_does() {
         let dir = tempfile::tempdir().unwrap();
@@ -155,14 +166,8 @@ mod tests {
         assert_eq!(auto, 0);
         opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
         let before = std::fs::metadata(&path).unwrap().len();
-        // 2 MB of pages in the WAL; only a checkpoint copies them into the file.
-        for _ in 0..200 {
-            sqlx::query("INSERT INTO t VALUES ($1)")
-                .bind(vec![7u8; 10_000])
-                .execute(&opened.writer)
-                .await
-                .unwrap();
-        }
+        // Only a checkpoint copies the WAL's pages into the file.
+        write_two_megabytes(&opened.writer).await;
         let mut grown = false;
         for _ in 0..100 {
             if std::fs::metadata(&path).unwrap().len() > before + 1_000_000 {
@@ -184,13 +189,7 @@ mod tests {
         }
         opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
         let before = std::fs::metadata(&path).unwrap().len();
-        for _ in 0..200 {
-            sqlx::query("INSERT INTO t VALUES ($1)")
-                .bind(vec![7u8; 10_000])
-                .execute(&opened.writer)
-                .await
-                .unwrap();
-        }
+        write_two_megabytes(&opened.writer).await;
         tokio::time::sleep(CHECKPOINT_EVERY * 3).await;
         // No commit checkpointed on its own: the file is as it was.
         assert!(std::fs::metadata(&path).unwrap().len() < before + 1_000_000);
