@@ -477,7 +477,8 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::on_sqlite;
+    use crate::store::testing::{both_backends, on_sqlite};
+    use crate::store::{Community, Identity};
 
     /// SQLite's plan of the in-transaction recheck of `ids`, one line per step.
     async fn recheck_plan(store: &Store, channels: &[String]) -> String {
@@ -510,4 +511,70 @@ mod tests {
         })
         .await;
     }
+
+    /// Five orphan identities `i1`..`i5`, created long before the cutoff.
+    async fn five_orphans(store: &Store) {
+        let community = Community {
+            id: "c".into(),
+            name: "c".into(),
+            created_at: 0,
+        };
+        store.insert_community("tenant", &community).await.unwrap();
+        for n in 1..=5 {
+            let identity = Identity {
+                id: format!("i{n}"),
+                community_id: "c".into(),
+                group_id: None,
+                screenname: format!("i{n}"),
+                created_at: 0,
+            };
+            store.insert_identity("tenant", &identity).await.unwrap();
+        }
+    }
+
+    async fn left(store: &Store) -> Vec<String> {
+        let mut ids = Vec::new();
+        for n in 1..=5 {
+            let id = format!("i{n}");
+            if store.get_identity("tenant", &id).await.unwrap().is_some() {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
+    /// Batches follow each other by `last`; one that ends short says so with none.
+    async fn orphan_batches_go_on_after_the_last(store: Store) {
+        five_orphans(&store).await;
+        let batch = |after: Option<String>| {
+            let store = store.clone();
+            async move {
+                store
+                    .purge_orphan_identities("tenant", &[], 1_000, 2, false, after.as_deref())
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = batch(None).await;
+        assert_eq!((first.identities, first.last.as_deref()), (2, Some("i2")));
+        assert_eq!(left(&store).await, ["i3", "i4", "i5"]);
+        let second = batch(first.last).await;
+        assert_eq!((second.identities, second.last.as_deref()), (2, Some("i4")));
+        let third = batch(second.last).await;
+        assert_eq!((third.identities, third.last), (1, None));
+        assert!(left(&store).await.is_empty());
+    }
+
+    /// An identity at or before `after` is not this batch's, orphan or not.
+    async fn identities_before_the_cursor_stay(store: Store) {
+        five_orphans(&store).await;
+        let done = store
+            .purge_orphan_identities("tenant", &[], 1_000, 10, false, Some("i3"))
+            .await
+            .unwrap();
+        assert_eq!((done.identities, done.last), (2, None));
+        assert_eq!(left(&store).await, ["i1", "i2", "i3"]);
+    }
+
+    both_backends!(orphan_batches_go_on_after_the_last, identities_before_the_cursor_stay);
 }
