@@ -78,8 +78,7 @@ impl Sql {
             if i > 0 {
                 self.text.push_str(", ");
             }
-            self.binds.push(Bind::Text(value.clone()));
-            self.text += &format!("${}", self.binds.len());
+            self.text(value);
         }
         self.text.push(')');
         self
