@@ -80,7 +80,7 @@ pub struct Word {
     pub valence: Option<f64>,
     /// Its increment, if it is a one-word degree modifier.
     pub booster: Option<f64>,
-    /// Listed as a negation (infixes such as `n't` are matched per token: see [`Language::is_negation`]).
+    /// Listed as a negation (infixes such as `n't` are matched per token: see [`Language::negates`]).
     pub negation: bool,
     /// A contrastive conjunction.
     pub contrast: bool,
@@ -171,11 +171,6 @@ impl Language {
         self.words.get(lower).copied().unwrap_or_default()
     }
 
-    /// The valence of a lower-case token, if it is a sentiment word.
-    pub fn valence(&self, lower: &str) -> Option<f64> {
-        self.word(lower).valence
-    }
-
     /// The description an emoji is scored as.
     pub fn emoji(&self, c: char) -> Option<&str> {
         self.emoji.get(&c).map(String::as_str)
@@ -186,27 +181,14 @@ impl Language {
         !self.emoji.is_empty()
     }
 
-    pub fn is_negation(&self, lower: &str) -> bool {
-        self.negates(lower, &self.word(lower))
-    }
-
     /// Whether `lower`, whose facts are `word`, negates: listed, or containing an infix.
     pub fn negates(&self, lower: &str, word: &Word) -> bool {
         word.negation || self.negation_infixes.iter().any(|i| contains(lower, i))
     }
 
-    /// The increment of a one-word modifier.
-    pub fn booster(&self, lower: &str) -> Option<f64> {
-        self.word(lower).booster
-    }
-
     /// Multi-word modifiers and their increments.
     pub fn booster_phrases(&self) -> &[(Vec<String>, f64)] {
         &self.booster_phrases
-    }
-
-    pub fn is_contrast(&self, lower: &str) -> bool {
-        self.word(lower).contrast
     }
 
     /// How many sentiment words the lexicon holds.
@@ -243,15 +225,16 @@ mod tests {
     fn english_parses_whole() {
         let en = Language::parse(&ENGLISH).unwrap();
         assert!(en.lexicon_len() > 7000);
-        assert_eq!(en.valence("good"), Some(1.9));
-        assert_eq!(en.valence(":)"), Some(2.0));
+        let negates = |lower: &str| en.negates(lower, &en.word(lower));
+        assert_eq!(en.word("good").valence, Some(1.9));
+        assert_eq!(en.word(":)").valence, Some(2.0));
         assert_eq!(en.emoji('😁'), Some("beaming face with smiling eyes"));
-        assert!(en.is_negation("not") && en.is_negation("isn't") && en.is_negation("never"));
-        assert!(!en.is_negation("good"));
-        assert_eq!(en.booster("very"), Some(0.293));
-        assert_eq!(en.booster("slightly"), Some(-0.293));
+        assert!(negates("not") && negates("isn't") && negates("never"));
+        assert!(!negates("good"));
+        assert_eq!(en.word("very").booster, Some(0.293));
+        assert_eq!(en.word("slightly").booster, Some(-0.293));
         assert!(en.booster_phrases().iter().any(|(w, _)| w == &["kind", "of"]));
-        assert!(en.is_contrast("but"));
+        assert!(en.word("but").contrast);
     }
 
     #[test]
