@@ -26,8 +26,13 @@ const BEFORE_CONTRAST: f64 = 0.5;
 const AFTER_CONTRAST: f64 = 1.5;
 /// Normalisation `x / sqrt(x² + α)`: α approximates the largest expected sum.
 const ALPHA: f64 = 15.0;
-/// Label thresholds: VADER's published ±0.05 on the compound score.
-pub const POSITIVE_THRESHOLD: f64 = 0.05;
+/// Label thresholds on the compound score. Negative is VADER's published
+/// -0.05. Positive is not the published 0.05 but 0.20, the threshold that
+/// labels the most of VADER's human-rated Amazon review snippets right
+/// (positive iff their mean rating is above 0): chosen on that development
+/// set only by `host/runtime/examples/sentiment_threshold.rs`, never on the
+/// file accuracy is measured on (see BENCHMARKS.md, "Sentiment accuracy").
+pub const POSITIVE_THRESHOLD: f64 = 0.20;
 pub const NEGATIVE_THRESHOLD: f64 = -0.05;
 
 /// A message's sentiment.
@@ -385,12 +390,15 @@ mod tests {
     }
 
     #[test]
-    fn labels_use_the_published_thresholds() {
-        assert_eq!(Label::of(0.05), Label::Positive);
-        assert_eq!(Label::of(0.0499), Label::Neutral);
+    fn labels_use_the_thresholds() {
+        assert_eq!(Label::of(0.20), Label::Positive);
+        assert_eq!(Label::of(0.1999), Label::Neutral);
+        assert_eq!(Label::of(0.05), Label::Neutral);
+        assert_eq!(Label::of(0.0), Label::Neutral);
         assert_eq!(Label::of(-0.0499), Label::Neutral);
         assert_eq!(Label::of(-0.05), Label::Negative);
         assert_eq!(Label::of(score("I hate this")), Label::Negative);
+        assert_eq!(Label::of(score("I love this")), Label::Positive);
     }
 
     #[test]
