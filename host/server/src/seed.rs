@@ -1,13 +1,14 @@
 //! `exthost seed`: fills a database with realistic platform data for demos and
-//! benchmarks, the same rows for the same `seed` (own PRNG, ids by index,
-//! times relative to a given `now`). Communities with several channels,
+//! benchmarks, the same rows for the same `seed` (own PRNG, times relative to
+//! a given `now`, and time-ordered ids like the platform's own, with rows
+//! written oldest first as they would have accrued). Communities with several channels,
 //! identities shared by threads of one community, identity groups, threads of
 //! customer messages and agent replies, interventions with comments, audit
 //! events, stats and agent activities. A share of the threads (half by
 //! default) had their last message long ago (31 to 400 days), the rest within
 //! the last 10 days, so a 30-day purge has a known half to delete.
 
-use crate::store::{Cell, Store, StoreError};
+use crate::store::{Cell, Store, StoreError, id_at};
 use serde::Serialize;
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
@@ -79,6 +80,14 @@ impl Rng {
         from + i64::try_from(self.below(u64::try_from(to - from).unwrap_or(1))).unwrap_or(0)
     }
 
+    /// A row id for time `at`, as `store::new_id` would give (see `store::id_at`).
+    fn id_at(&mut self, at: i64) -> String {
+        let mut random = [0u8; 10];
+        random[..8].copy_from_slice(&self.next().to_le_bytes());
+        random[8..].copy_from_slice(&self.next().to_le_bytes()[..2]);
+        id_at(at, random)
+    }
+
     fn sentence(&mut self) -> String {
         let n = 3 + self.below(10);
         (0..n)
@@ -94,6 +103,42 @@ fn text(s: impl Into<String>) -> Cell {
 
 fn community_of_channel(channel: u64) -> u64 {
     channel / CHANNELS_PER_COMMUNITY
+}
+
+/// A thread's place in time, drawn before any thread is written so that
+/// threads can be written in the order they began; `rng` goes on to draw the
+/// rest of the thread.
+struct ThreadPlan {
+    n: u64,
+    rng: Rng,
+    channel: u64,
+    idle: bool,
+    first: i64,
+    last: i64,
+}
+
+impl ThreadPlan {
+    fn draw(options: &SeedOptions, n: u64, channel_count: u64) -> ThreadPlan {
+        // Seeds far apart in SplitMix64's sequence, so no thread replays another's draws.
+        let mut rng = Rng(options.seed ^ (n + 1).wrapping_mul(0xd1b5_4a32_d192_ed03));
+        let channel = rng.below(channel_count);
+        let idle = rng.chance(options.idle_share);
+        let last = if idle {
+            options.now - rng.range(31 * DAY, 400 * DAY)
+        } else {
+            options.now - rng.range(0, 10 * DAY)
+        };
+        let m = options.messages_per_thread.max(1);
+        let first = last - i64::try_from(m - 1).unwrap_or(0) * 7 * MINUTE;
+        ThreadPlan {
+            n,
+            rng,
+            channel,
+            idle,
+            first,
+            last,
+        }
+    }
 }
 
 /// Rows accumulated for one transaction.
@@ -270,25 +315,33 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
             .await?;
     }
 
+    // Threads are written in the order they began, and their rows carry
+    // time-ordered ids, as a live platform's would (`store::new_id`). Each
+    // thread draws from a generator of its own, so that order does not change
+    // what a thread holds.
+    let mut plans: Vec<ThreadPlan> = (0..options.threads)
+        .map(|n| ThreadPlan::draw(options, n, channel_count))
+        .collect();
+    plans.sort_by_key(|p| (p.first, p.n));
     let mut batch = Batch::default();
-    for n in 0..options.threads {
-        let channel = rng.below(channel_count);
+    for (written, plan) in plans.into_iter().enumerate() {
+        let ThreadPlan {
+            mut rng,
+            channel,
+            idle,
+            first,
+            last,
+            ..
+        } = plan;
         let community = community_of_channel(channel);
-        let idle = rng.chance(options.idle_share);
-        let last = if idle {
-            now - rng.range(31 * DAY, 400 * DAY)
-        } else {
-            now - rng.range(0, 10 * DAY)
-        };
         let customer = format!("i{community}-{}", rng.below(per_community));
         // Now and then a second identity of the community joins the thread.
         let other = rng
             .chance(0.1)
             .then(|| format!("i{community}-{}", rng.below(per_community)));
         let agent = format!("agent{}", rng.below(AGENTS));
-        let thread = format!("t{n}");
+        let thread = rng.id_at(first);
         let m = options.messages_per_thread.max(1);
-        let first = last - i64::try_from(m - 1).unwrap_or(0) * 7 * MINUTE;
         batch.threads.push(vec![
             text(t),
             text(thread.clone()),
@@ -305,7 +358,7 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
             };
             batch.messages.push(vec![
                 text(t),
-                text(format!("{thread}-m{k}")),
+                text(rng.id_at(at)),
                 text(thread.clone()),
                 text(format!("ch{channel}")),
                 identity,
@@ -322,7 +375,7 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
             report.idle_messages += m;
         }
         if rng.chance(0.3) {
-            let intervention = format!("{thread}-v");
+            let intervention = rng.id_at(first);
             batch.interventions.push(vec![
                 text(t),
                 text(intervention.clone()),
@@ -333,10 +386,10 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
                 Cell::Int(last),
             ]);
             report.interventions += 1;
-            for k in 0..rng.below(3) {
+            for _ in 0..rng.below(3) {
                 batch.comments.push(vec![
                     text(t),
-                    text(format!("{intervention}-k{k}")),
+                    text(rng.id_at(last)),
                     text(intervention.clone()),
                     text(agent.clone()),
                     text(rng.sentence()),
@@ -345,46 +398,55 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
                 report.comments += 1;
             }
         }
-        if (n + 1) % CHUNK == 0 {
+        if (written as u64 + 1).is_multiple_of(CHUNK) {
             batch.write(store).await?;
         }
     }
     batch.write(store).await?;
 
-    // Time series: audit events, stats, agent activities, over the last 400 days.
+    // Time series: audit events, stats, agent activities, over the last 400
+    // days, each written oldest first with time-ordered ids, as they accrue.
     let series = (options.threads / 10).max(1);
-    let events: Vec<Vec<Cell>> = (0..series)
-        .map(|n| {
+    let times = |rng: &mut Rng| {
+        let mut at: Vec<i64> = (0..series).map(|_| now - rng.range(0, 400 * DAY)).collect();
+        at.sort_unstable();
+        at
+    };
+    let events: Vec<Vec<Cell>> = times(&mut rng)
+        .into_iter()
+        .map(|at| {
             vec![
                 text(t),
-                text(format!("e{n}")),
+                text(rng.id_at(at)),
                 text("agent.login"),
                 text(format!("agent{}", rng.below(AGENTS))),
                 text("{}"),
-                Cell::Int(now - rng.range(0, 400 * DAY)),
+                Cell::Int(at),
             ]
         })
         .collect();
-    let stats: Vec<Vec<Cell>> = (0..series)
-        .map(|n| {
+    let stats: Vec<Vec<Cell>> = times(&mut rng)
+        .into_iter()
+        .map(|at| {
             vec![
                 text(t),
-                text(format!("s{n}")),
+                text(rng.id_at(at)),
                 text(format!("ch{}", rng.below(channel_count))),
                 text("first_response_seconds"),
                 Cell::Real(rng.below(3600) as f64),
-                Cell::Int(now - rng.range(0, 400 * DAY)),
+                Cell::Int(at),
             ]
         })
         .collect();
-    let activities: Vec<Vec<Cell>> = (0..series)
-        .map(|n| {
+    let activities: Vec<Vec<Cell>> = times(&mut rng)
+        .into_iter()
+        .map(|at| {
             vec![
                 text(t),
-                text(format!("a{n}")),
+                text(rng.id_at(at)),
                 text(format!("agent{}", rng.below(AGENTS))),
                 text(["login", "away", "reply", "logout"][rng.below(4) as usize]),
-                Cell::Int(now - rng.range(0, 400 * DAY)),
+                Cell::Int(at),
             ]
         })
         .collect();
