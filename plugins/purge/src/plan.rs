@@ -54,14 +54,19 @@ pub trait Data {
 /// Threads per batch: with their messages, a few hundred rows per transaction.
 /// A batch holds the database's write turn, so on SQLite an ingest that
 /// arrives meanwhile waits for it: 500 threads took ~80 ms a batch and put the
-/// ingest p99 at 26x its value alone, 50 take ~9 ms (BENCHMARKS.md).
+/// ingest p99 at 26x its value alone; 50 take ~5 ms, and 25 still ~3.8 ms
+/// (a batch has a fixed cost): a third fewer deletes per second for a
+/// 3.2x p99 instead of 4.8x (BENCHMARKS.md).
 pub const THREAD_BATCH: u32 = 50;
 /// Thread batches found by one search. Finding runs outside the write turn
 /// but still costs ~1 ms a search on SQLite during a purge, against ~5 ms a
 /// batch, so one search serves several batches.
 pub const FIND_BATCHES: u32 = 10;
-/// Rows per batch for events, identities, stats and activities, for the same reason.
+/// Rows per batch for events, stats and activities, for the same reason.
 pub const ROW_BATCH: u32 = 1_000;
+/// Identities per batch: each checks its links to messages and interventions
+/// again in the transaction, so a row costs more than an event's.
+pub const IDENTITY_BATCH: u32 = 250;
 
 /// The kinds counted, in report order.
 pub const KINDS: [&str; 9] = [
@@ -191,7 +196,7 @@ pub fn run<D: Data>(
             if over_budget() {
                 return unfinished(counts);
             }
-            let orphans = data.delete_orphan_identities(channels, cutoff, ROW_BATCH, false, after.as_deref())?;
+            let orphans = data.delete_orphan_identities(channels, cutoff, IDENTITY_BATCH, false, after.as_deref())?;
             counts.add("identities", orphans.identities);
             counts.add("identity-groups", orphans.groups);
             match orphans.last {
@@ -379,7 +384,10 @@ mod tests {
         let settings =
             Settings::from_config(r#"{"purge_threads": true, "purge_identities": true, "retention_days": 10}"#)
                 .unwrap();
-        let orphans: Vec<String> = (0..2_500).map(|i| format!("i{i:05}")).collect();
+        let batch = IDENTITY_BATCH as usize;
+        // Two full batches and a short one.
+        let total = 2 * batch + batch / 2;
+        let orphans: Vec<String> = (0..total).map(|i| format!("i{i:05}")).collect();
         let mut data = Fake {
             orphans: orphans.clone(),
             ..fake(0, 0)
@@ -387,10 +395,9 @@ mod tests {
         let dry = run(&settings, 0, true, &mut data, || false).unwrap();
         let real = run(&settings, 0, false, &mut data, || false).unwrap();
         assert!(real.finished);
-        assert_eq!(real.counts.get("identities"), 2_500);
+        assert_eq!(real.counts.get("identities"), total as u64);
         assert_eq!(dry.counts.get("identities"), real.counts.get("identities"));
         assert!(data.orphans.is_empty());
-        let batch = ROW_BATCH as usize;
         let afters: Vec<&String> = data.calls.iter().filter(|c| c.starts_with("orphans")).skip(1).collect();
         assert_eq!(
             afters,
