@@ -13,6 +13,8 @@ use serde::Serialize;
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
 const MINUTE: i64 = 60 * 1000;
+/// Between two messages of a thread.
+const MESSAGE_GAP: i64 = 7 * MINUTE;
 const COMMUNITIES: u64 = 2;
 const CHANNELS_PER_COMMUNITY: u64 = 5;
 const AGENTS: u64 = 20;
@@ -118,7 +120,8 @@ struct ThreadPlan {
 }
 
 impl ThreadPlan {
-    fn draw(options: &SeedOptions, n: u64, channel_count: u64) -> ThreadPlan {
+    /// Thread `n` of `m` messages.
+    fn draw(options: &SeedOptions, n: u64, m: u64, channel_count: u64) -> ThreadPlan {
         // Seeds far apart in SplitMix64's sequence, so no thread replays another's draws.
         let mut rng = Rng(options.seed ^ (n + 1).wrapping_mul(0xd1b5_4a32_d192_ed03));
         let channel = rng.below(channel_count);
@@ -128,8 +131,7 @@ impl ThreadPlan {
         } else {
             options.now - rng.range(0, 10 * DAY)
         };
-        let m = options.messages_per_thread.max(1);
-        let first = last - i64::try_from(m - 1).unwrap_or(0) * 7 * MINUTE;
+        let first = last - i64::try_from(m - 1).unwrap_or(0) * MESSAGE_GAP;
         ThreadPlan {
             n,
             rng,
@@ -319,8 +321,9 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
     // time-ordered ids, as a live platform's would (`store::new_id`). Each
     // thread draws from a generator of its own, so that order does not change
     // what a thread holds.
+    let m = options.messages_per_thread.max(1);
     let mut plans: Vec<ThreadPlan> = (0..options.threads)
-        .map(|n| ThreadPlan::draw(options, n, channel_count))
+        .map(|n| ThreadPlan::draw(options, n, m, channel_count))
         .collect();
     plans.sort_by_key(|p| (p.first, p.n));
     let mut batch = Batch::default();
@@ -341,7 +344,6 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
             .then(|| format!("i{community}-{}", rng.below(per_community)));
         let agent = format!("agent{}", rng.below(AGENTS));
         let thread = rng.id_at(first);
-        let m = options.messages_per_thread.max(1);
         batch.threads.push(vec![
             text(t),
             text(thread.clone()),
@@ -350,7 +352,7 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
             Cell::Int(last),
         ]);
         for k in 0..m {
-            let at = first + i64::try_from(k).unwrap_or(0) * 7 * MINUTE;
+            let at = first + i64::try_from(k).unwrap_or(0) * MESSAGE_GAP;
             let (identity, user) = match (k % 2, &other) {
                 (0, Some(other)) if k % 4 == 2 => (text(other.clone()), Cell::NullText),
                 (0, _) => (text(customer.clone()), Cell::NullText),
