@@ -54,9 +54,10 @@ pub trait Data {
 /// Threads per batch: with their messages, a few hundred rows per transaction.
 /// A batch holds the database's write turn, so on SQLite an ingest that
 /// arrives meanwhile waits for it: 500 threads took ~80 ms a batch and put the
-/// ingest p99 at 26x its value alone; 50 take ~5 ms, and 25 still ~3.8 ms
-/// (a batch has a fixed cost): a third fewer deletes per second for a
-/// 3.2x p99 instead of 4.8x (BENCHMARKS.md).
+/// ingest p99 at 26x its value alone; 50 take ~2.8 ms (one round trip to
+/// SQLite since 2026-12-02). 25 take ~1.6 ms but left the ingest's p99 where
+/// it was, which follows the slowest batches, and deleted a sixth fewer rows
+/// per second (BENCHMARKS.md).
 pub const THREAD_BATCH: u32 = 50;
 /// Thread batches found by one search. Finding runs outside the write turn
 /// but still costs ~1 ms a search on SQLite during a purge, against ~5 ms a

@@ -10,6 +10,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{Any, Row, Transaction};
 
 use super::error::{Result, StoreError};
+use super::sqlite::BATCH_TABLE;
 use super::{Backend, Store};
 
 /// Rows a thread purge removed (or would remove), per kind.
@@ -170,6 +171,16 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// Roll back whatever a failed script left open; a connection that cannot is
+/// closed, never handed to the next writer in a transaction.
+async fn end_transaction(conn: &mut sqlx::pool::PoolConnection<Any>) {
+    use sqlx::Executor;
+    if let Err(e) = conn.execute("ROLLBACK").await {
+        tracing::debug!(error = %e, "rollback after a failed batch (SQLite may have rolled back itself)");
+        conn.close_on_drop();
+    }
+}
+
 impl Store {
     /// A write transaction that holds the write lock from its first statement.
     /// On SQLite a transaction that reads before it writes can fail to upgrade
@@ -208,8 +219,8 @@ impl Store {
     }
 
     /// Delete those of `ids` still idle on `channels`, whole, in one transaction.
-    /// `fault` aborts the batch after its messages are deleted and before the
-    /// commit, as a crash would: tests use it to show nothing half-done remains.
+    /// `fault` aborts the batch after its deletes and before the commit, as a
+    /// crash would: tests use it to show nothing half-done remains.
     pub async fn delete_idle_threads(
         &self,
         tenant: &str,
@@ -221,6 +232,109 @@ impl Store {
         if ids.is_empty() {
             return Ok(ThreadPurge::default());
         }
+        match self.backend {
+            Backend::Sqlite => {
+                self.delete_idle_threads_sqlite(tenant, channels, cutoff, ids, fault)
+                    .await
+            }
+            Backend::Postgres => self.delete_idle_threads_tx(tenant, channels, cutoff, ids, fault).await,
+        }
+    }
+
+    /// SQLite's batch: one script, one round trip (see `sqlite_write`). The
+    /// recheck puts the ids still idle into the writer's batch table, and every
+    /// delete takes its threads from there.
+    async fn delete_idle_threads_sqlite(
+        &self,
+        tenant: &str,
+        channels: &[String],
+        cutoff: i64,
+        ids: &[String],
+        fault: bool,
+    ) -> Result<ThreadPurge> {
+        let batch = format!("(SELECT id FROM {BATCH_TABLE})");
+        let mut sql = Sql::new(tenant);
+        sql.push(&format!(
+            "DELETE FROM {BATCH_TABLE}; INSERT INTO {BATCH_TABLE} SELECT t.id FROM thread t WHERE "
+        ))
+        .idle_thread_by_id(channels, cutoff)
+        .push(" AND t.id IN ")
+        .list(ids)
+        .push(&format!(
+            "; DELETE FROM intervention_comment WHERE tenant = $1 AND intervention_id IN \
+                 (SELECT id FROM intervention WHERE tenant = $1 AND thread_id IN {batch}); SELECT changes(); \
+                 DELETE FROM intervention WHERE tenant = $1 AND thread_id IN {batch}; SELECT changes(); \
+                 DELETE FROM message WHERE tenant = $1 AND thread_id IN {batch}; SELECT changes(); \
+                 DELETE FROM thread WHERE tenant = $1 AND id IN {batch}; SELECT changes()"
+        ));
+        let counts = self.sqlite_write(sql, !fault).await?;
+        if fault {
+            return Err(StoreError::InjectedFault);
+        }
+        match counts[..] {
+            [comments, interventions, messages, threads] => Ok(ThreadPurge {
+                threads,
+                messages,
+                interventions,
+                comments,
+            }),
+            _ => Err(StoreError::Corrupt {
+                what: "purge batch counts",
+                value: format!("{counts:?}"),
+            }),
+        }
+    }
+
+    /// Run `script` as one write transaction in a single round trip to SQLite's
+    /// connection thread, and return the value of each `SELECT changes()` in it.
+    /// Every round trip of a transaction holds the one writer connection while
+    /// the caller's thread and SQLite's trade wake-ups, and an ingest that
+    /// arrives meanwhile waits for all of them: one script keeps the writer
+    /// busy only for SQLite's own work. Without `commit` the transaction is
+    /// rolled back instead (a fault injected before the commit).
+    async fn sqlite_write(&self, mut script: Sql, commit: bool) -> Result<Vec<u64>> {
+        script.text.insert_str(0, "BEGIN IMMEDIATE; ");
+        if commit {
+            script.text.push_str("; COMMIT");
+        }
+        let writer = self.writer.clone();
+        // A task of its own, so the transaction always ends: a caller that stops
+        // waiting would otherwise drop the statements halfway and leave the
+        // writer connection inside an open transaction.
+        let task = tokio::spawn(async move {
+            let mut conn = writer.acquire().await?;
+            let rows = script.query().fetch_all(&mut *conn).await;
+            let rows = match rows {
+                Ok(rows) if commit => rows,
+                Ok(_) => {
+                    end_transaction(&mut conn).await;
+                    return Ok(Vec::new());
+                }
+                Err(e) => {
+                    end_transaction(&mut conn).await;
+                    return Err(StoreError::from(e));
+                }
+            };
+            rows.iter()
+                .map(|row| Ok(count(row.try_get::<i64, _>(0)?)))
+                .collect::<Result<Vec<u64>>>()
+        });
+        task.await.map_err(|e| StoreError::Corrupt {
+            what: "purge batch task",
+            value: e.to_string(),
+        })?
+    }
+
+    /// The PostgreSQL batch: statement by statement in a transaction, the
+    /// threads locked by the recheck.
+    async fn delete_idle_threads_tx(
+        &self,
+        tenant: &str,
+        channels: &[String],
+        cutoff: i64,
+        ids: &[String],
+        fault: bool,
+    ) -> Result<ThreadPurge> {
         let mut tx = self.write_tx().await?;
         // Recheck (and on PostgreSQL lock) inside the transaction: a thread that
         // got a message since it was found is no longer idle and stays.
@@ -582,6 +696,38 @@ mod tests {
             .unwrap();
         assert_eq!((done.identities, done.last), (2, None));
         assert_eq!(left(&store).await, ["i1", "i2", "i3"]);
+    }
+
+    /// A script that fails halfway is rolled back whole and leaves the writer
+    /// outside any transaction: the next script's `BEGIN` would fail inside
+    /// one, and readers see only what committed.
+    #[tokio::test]
+    async fn a_failed_script_is_rolled_back_and_the_writer_goes_on() {
+        on_sqlite(|store| async move {
+            five_orphans(&store).await;
+            let script = |text: &str| {
+                let mut sql = Sql::new("tenant");
+                sql.push(text);
+                sql
+            };
+            let failed = store
+                .sqlite_write(
+                    script(
+                        "DELETE FROM identity WHERE tenant = $1 AND id = 'i1'; SELECT changes(); DELETE FROM nowhere",
+                    ),
+                    true,
+                )
+                .await;
+            assert!(failed.is_err(), "{failed:?}");
+            assert_eq!(left(&store).await, ["i1", "i2", "i3", "i4", "i5"]);
+            // Without `commit` (an injected fault) nothing stays either.
+            let two = "DELETE FROM identity WHERE tenant = $1 AND id = 'i2'; SELECT changes()";
+            assert!(store.sqlite_write(script(two), false).await.unwrap().is_empty());
+            assert_eq!(left(&store).await, ["i1", "i2", "i3", "i4", "i5"]);
+            assert_eq!(store.sqlite_write(script(two), true).await.unwrap(), [1]);
+            assert_eq!(left(&store).await, ["i1", "i3", "i4", "i5"]);
+        })
+        .await;
     }
 
     both_backends!(orphan_batches_go_on_after_the_last, identities_before_the_cursor_stay);

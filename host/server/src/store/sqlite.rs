@@ -22,6 +22,10 @@ use super::{encode_path, invalid_url, new_id};
 const WRITER_CACHE_KIB: i64 = 64 << 10;
 const READER_CACHE_KIB: i64 = 8 << 10;
 
+/// The writer's own temporary table of the ids a purge batch works on (see
+/// `purge`): made once per connection, so a batch needs no statement to make it.
+pub(super) const BATCH_TABLE: &str = "temp.batch_ids";
+
 /// How often the background task checkpoints the WAL.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
@@ -99,11 +103,17 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     }
 
     let options = AnyConnectOptions::from_str(&any_url).map_err(|e| invalid_url(url, e))?;
-    let pool_options = |cache_kib: i64| {
+    let pool_options = |cache_kib: i64, writer: bool| {
         let mut pool = AnyPoolOptions::new().after_connect(move |conn, _| {
             Box::pin(async move {
                 conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}")))
                     .await?;
+                if writer {
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "CREATE TABLE IF NOT EXISTS {BATCH_TABLE} (id TEXT PRIMARY KEY)"
+                    )))
+                    .await?;
+                }
                 // With WAL, NORMAL loses at most the last commits on power loss and never
                 // corrupts; FULL would fsync on every commit.
                 conn.execute("PRAGMA synchronous = NORMAL").await?;
@@ -124,10 +134,12 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
         }
         pool
     };
-    let readers = pool_options(READER_CACHE_KIB).connect_with(options.clone()).await?;
+    let readers = pool_options(READER_CACHE_KIB, false)
+        .connect_with(options.clone())
+        .await?;
     // The writer keeps a larger page cache: a purge batch dirties thousands of
     // index pages, and with SQLite's default of 2 MB it reads them again.
-    let writer = pool_options(WRITER_CACHE_KIB)
+    let writer = pool_options(WRITER_CACHE_KIB, true)
         .max_connections(1)
         .connect_with(options)
         .await?;
