@@ -7,6 +7,10 @@
 //! second by one client) measured alone first and then during the purge.
 //!
 //! `cargo run --release -p exthost-tests --example purge_bench -- [threads] [messages-per-thread] [sqlite|postgres|both]`
+//!
+//! With `PURGE_BENCH_TRACE` set, every ingest slower than 6 ms is printed with
+//! its end time, to line up with the data calls that
+//! `RUST_LOG=exthost::platform::data=debug` logs.
 
 use exthost_tests::purge::{add_purge, wait_for};
 use exthost_tests::server::{self, Db, Options, Server};
@@ -38,6 +42,7 @@ async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration>
     let mut timer = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut n = 0u64;
+    let trace = std::env::var_os("PURGE_BENCH_TRACE").is_some();
     while !stop.load(Ordering::SeqCst) && latencies.len() < limit {
         timer.tick().await;
         n += 1;
@@ -50,6 +55,13 @@ async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration>
         let started = Instant::now();
         let reply = s.post("/api/v1/messages", &body).await;
         latencies.push(started.elapsed());
+        if trace && started.elapsed() > Duration::from_millis(6) {
+            eprintln!(
+                "slow ingest: {:?} ended {:?}",
+                started.elapsed(),
+                std::time::SystemTime::now()
+            );
+        }
         assert_eq!(reply.status, 201, "{reply:?}");
     }
     latencies.sort();
