@@ -54,13 +54,10 @@ async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration>
         });
         let started = Instant::now();
         let reply = s.post("/api/v1/messages", &body).await;
-        latencies.push(started.elapsed());
-        if trace && started.elapsed() > Duration::from_millis(6) {
-            eprintln!(
-                "slow ingest: {:?} ended {:?}",
-                started.elapsed(),
-                std::time::SystemTime::now()
-            );
+        let took = started.elapsed();
+        latencies.push(took);
+        if trace && took > Duration::from_millis(6) {
+            eprintln!("slow ingest: {took:?} ended {:?}", std::time::SystemTime::now());
         }
         assert_eq!(reply.status, 201, "{reply:?}");
     }

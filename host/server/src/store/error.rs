@@ -35,6 +35,11 @@ pub enum StoreError {
         source: serde_json::Error,
     },
 
+    /// A SQLite purge batch's task died (it panicked), or its script gave back
+    /// other counts than it asks for; the batch did not commit.
+    #[error("purge batch failed: {0}")]
+    Batch(String),
+
     /// A fault injected by a crash-safety test, in the middle of a purge batch.
     #[error("purge batch aborted by an injected fault")]
     InjectedFault,

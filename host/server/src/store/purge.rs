@@ -278,10 +278,7 @@ impl Store {
                 interventions,
                 comments,
             }),
-            _ => Err(StoreError::Corrupt {
-                what: "purge batch counts",
-                value: format!("{counts:?}"),
-            }),
+            _ => Err(StoreError::Batch(format!("four counts expected, got {counts:?}"))),
         }
     }
 
@@ -319,10 +316,7 @@ impl Store {
                 .map(|row| Ok(count(row.try_get::<i64, _>(0)?)))
                 .collect::<Result<Vec<u64>>>()
         });
-        task.await.map_err(|e| StoreError::Corrupt {
-            what: "purge batch task",
-            value: e.to_string(),
-        })?
+        task.await.map_err(|e| StoreError::Batch(e.to_string()))?
     }
 
     /// The PostgreSQL batch: statement by statement in a transaction, the
