@@ -1,0 +1,150 @@
+//! The purge's statement builder: portable SQL text with `$n` placeholders and
+//! the values bound to them, and the conditions every purge statement shares
+//! (an idle thread, an identity in scope, an identity nothing links).
+
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+
+/// One statement under construction: portable SQL text with `$n` placeholders
+/// and the values they stand for, so lists (channels, thread ids) are always
+/// bound, never spliced in.
+pub(super) struct Sql {
+    pub(super) text: String,
+    binds: Vec<Bind>,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl Sql {
+    pub(super) fn new(tenant: &str) -> Sql {
+        Sql {
+            text: String::new(),
+            binds: vec![Bind::Text(tenant.to_owned())],
+        }
+    }
+
+    pub(super) fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Append a placeholder bound to `value`.
+    pub(super) fn text(&mut self, value: &str) -> &mut Sql {
+        self.binds.push(Bind::Text(value.to_owned()));
+        self.text += &format!("${}", self.binds.len());
+        self
+    }
+
+    /// Append a placeholder bound to `value`.
+    pub(super) fn int(&mut self, value: i64) -> &mut Sql {
+        self.binds.push(Bind::Int(value));
+        self.text += &format!("${}", self.binds.len());
+        self
+    }
+
+    /// Append `(p1, p2, ...)` bound to `values` (never empty: callers check).
+    pub(super) fn list(&mut self, values: &[String]) -> &mut Sql {
+        self.text.push('(');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.text(value);
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// `AND <column> IN (...)` when channels are selected; nothing for "all channels".
+    pub(super) fn channels(&mut self, column: &str, channels: &[String]) -> &mut Sql {
+        if !channels.is_empty() {
+            self.push(&format!(" AND {column} IN "));
+            self.list(channels);
+        }
+        self
+    }
+
+    /// The thread `t` is on `channels` and had no message at or after `cutoff`.
+    /// `last_activity_at` is what ingest moves forward; the message check makes
+    /// the condition hold even for a thread whose activity column lags.
+    pub(super) fn idle_thread(&mut self, channels: &[String], cutoff: i64) -> &mut Sql {
+        self.idle_thread_as(channels, cutoff, ["t.last_activity_at", "t.channel_id"])
+    }
+
+    /// `idle_thread` for a statement that names its threads by id. A column
+    /// wrapped in an expression (`+n`, `s || ''`, portable and value-preserving)
+    /// keeps its index out of the plan, so SQLite looks the ids up by key
+    /// instead of walking the activity index over every idle thread (35 ms
+    /// against 0.1 ms for 50 ids among 50,000 idle threads).
+    pub(super) fn idle_thread_by_id(&mut self, channels: &[String], cutoff: i64) -> &mut Sql {
+        self.idle_thread_as(channels, cutoff, ["+t.last_activity_at", "(t.channel_id || '')"])
+    }
+
+    pub(super) fn idle_thread_as(
+        &mut self,
+        channels: &[String],
+        cutoff: i64,
+        [activity, channel]: [&str; 2],
+    ) -> &mut Sql {
+        self.push(&format!("t.tenant = $1 AND {activity} < ")).int(cutoff);
+        self.channels(channel, channels);
+        self.push(
+            " AND NOT EXISTS (SELECT 1 FROM message lm WHERE lm.tenant = t.tenant \
+             AND lm.thread_id = t.id AND lm.created_at >= ",
+        )
+        .int(cutoff)
+        .push(")")
+    }
+
+    /// The identity `i` is in a community of `channels` and older than `cutoff`.
+    pub(super) fn identity_scope(&mut self, channels: &[String], cutoff: i64) -> &mut Sql {
+        self.push("i.tenant = $1 AND i.created_at < ").int(cutoff);
+        if !channels.is_empty() {
+            self.push(" AND i.community_id IN (SELECT c.community_id FROM channel c WHERE c.tenant = $1 AND c.id IN ")
+                .list(channels)
+                .push(")");
+        }
+        self
+    }
+
+    /// No message and no intervention links the identity `id` names.
+    pub(super) fn unlinked_identity(&mut self, id: &str) -> &mut Sql {
+        self.push(&format!(
+            "NOT EXISTS (SELECT 1 FROM message m WHERE m.tenant = $1 AND m.author_identity_id = {id}) \
+             AND NOT EXISTS (SELECT 1 FROM intervention v WHERE v.tenant = $1 AND v.identity_id = {id})"
+        ))
+    }
+
+    pub(super) fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text.as_str()));
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind(v.as_str()),
+                Bind::Int(v) => query.bind(*v),
+            };
+        }
+        query
+    }
+
+    pub(super) fn scalar<T>(&self) -> sqlx::query::QueryScalar<'_, Any, T, AnyArguments>
+    where
+        T: Send + Unpin,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(self.text.as_str()));
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind(v.as_str()),
+                Bind::Int(v) => query.bind(*v),
+            };
+        }
+        query
+    }
+}
+
+pub(super) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
