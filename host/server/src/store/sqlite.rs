@@ -58,8 +58,20 @@ impl Checkpointer {
                 }
                 // PASSIVE never waits for readers or the writer: it copies what it
                 // can now and leaves the rest to the next round.
-                if let Err(e) = pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
-                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                let started = std::time::Instant::now();
+                match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await {
+                    Ok(row) => {
+                        use sqlx::Row;
+                        // (busy, frames in the WAL, frames copied back), for reading
+                        // a purge's latency beside its checkpoints.
+                        tracing::debug!(
+                            wal_frames = row.try_get::<i64, _>(1).unwrap_or(-1),
+                            copied = row.try_get::<i64, _>(2).unwrap_or(-1),
+                            elapsed_us = started.elapsed().as_micros() as u64,
+                            "checkpoint"
+                        );
+                    }
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
                 }
             }
         });
