@@ -12,6 +12,7 @@ mod components;
 mod error;
 mod events;
 mod extensions;
+mod give_way;
 mod interventions;
 mod kv;
 mod messages;
@@ -24,6 +25,7 @@ mod sessions;
 mod sqlite;
 mod stats;
 mod users;
+mod writer;
 
 #[cfg(test)]
 mod testing;
@@ -65,8 +67,9 @@ pub struct Store {
     /// Reads, and on PostgreSQL writes too.
     pool: AnyPool,
     /// Every write. On SQLite one connection, so writers take turns in arrival
-    /// order (see `sqlite`); on PostgreSQL the same pool as `pool`.
-    writer: AnyPool,
+    /// order (see `sqlite`) and a purge batch gives way (see `give_way`); on
+    /// PostgreSQL the same pool as `pool`.
+    writer: writer::Writer,
     backend: Backend,
     checkpointer: Option<Arc<sqlite::Checkpointer>>,
 }
@@ -94,7 +97,7 @@ impl Store {
         let options = AnyConnectOptions::from_str(url).map_err(|e| invalid_url(url, e))?;
         let pool = AnyPoolOptions::new().connect_with(options).await?;
         Ok(Store {
-            writer: pool.clone(),
+            writer: writer::Writer::new(pool.clone(), give_way::GiveWay::new()),
             pool,
             backend: Backend::Postgres,
             checkpointer: None,

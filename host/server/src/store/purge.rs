@@ -9,6 +9,7 @@
 use sqlx::{Any, Row, Transaction};
 
 use super::error::{Result, StoreError};
+use super::give_way::gave_way;
 use super::sqlite::BATCH_TABLE;
 use super::{Backend, Store};
 
@@ -34,13 +35,22 @@ pub struct OrphanPurge {
     pub last: Option<String>,
 }
 
+/// How many times one SQLite batch gives way to foreground writes before it
+/// runs without giving way, so that a purge under constant load still ends.
+const GIVE_WAY_TIMES: u32 = 8;
+
 /// Roll back whatever a failed script left open; a connection that cannot is
 /// closed, never handed to the next writer in a transaction.
 async fn end_transaction(conn: &mut sqlx::pool::PoolConnection<Any>) {
     use sqlx::Executor;
     if let Err(e) = conn.execute("ROLLBACK").await {
-        tracing::debug!(error = %e, "rollback after a failed batch (SQLite may have rolled back itself)");
-        conn.close_on_drop();
+        // SQLite rolls back itself when a write is interrupted (the script gave
+        // way) and after some errors; then nothing is open.
+        let message = e.as_database_error().map(|e| e.message().to_owned());
+        if !message.is_some_and(|m| m.contains("no transaction is active")) {
+            tracing::warn!(error = %e, "rollback after a failed batch failed; closing the connection");
+            conn.close_on_drop();
+        }
     }
 }
 
@@ -152,32 +162,64 @@ impl Store {
     /// arrives meanwhile waits for all of them: one script keeps the writer
     /// busy only for SQLite's own work. Without `commit` the transaction is
     /// rolled back instead (a fault injected before the commit).
+    ///
+    /// The script gives way to a foreground write that arrives while it runs
+    /// (see `give_way`): it is rolled back, and run again once that write is
+    /// done, up to `GIVE_WAY_TIMES` times.
     async fn sqlite_write(&self, mut script: Sql, commit: bool) -> Result<Vec<u64>> {
         script.text.insert_str(0, "BEGIN IMMEDIATE; ");
-        if commit {
-            script.text.push_str("; COMMIT");
+        let mut gave_way = 0;
+        loop {
+            let give_way = gave_way < GIVE_WAY_TIMES;
+            if let Some(counts) = self.sqlite_script(script.clone(), commit, give_way).await? {
+                return Ok(counts);
+            }
+            gave_way += 1;
+            let in_all = self.writer.note_gave_way();
+            tracing::debug!(gave_way, in_all, "a purge script gave way to a foreground write");
         }
+    }
+
+    /// One try of `sqlite_write`: `None` when the script gave way.
+    async fn sqlite_script(&self, script: Sql, commit: bool, give_way: bool) -> Result<Option<Vec<u64>>> {
+        use sqlx::Executor;
         let writer = self.writer.clone();
         // A task of its own, so the transaction always ends: a caller that stops
         // waiting would otherwise drop the statements halfway and leave the
         // writer connection inside an open transaction.
         let task = tokio::spawn(async move {
-            let mut conn = writer.acquire().await?;
+            let (mut conn, background) = writer.background(give_way).await?;
             let rows = script.query().fetch_all(&mut *conn).await;
+            // The commit (or rollback) never gives way, so it is a statement of
+            // its own: SQLite looks at the progress handler once more as a
+            // statement ends, and would report a COMMIT that went through as
+            // interrupted.
+            drop(background);
             let rows = match rows {
-                Ok(rows) if commit => rows,
+                Ok(rows) if commit => match conn.execute("COMMIT").await {
+                    Ok(_) => rows,
+                    Err(e) => {
+                        end_transaction(&mut conn).await;
+                        return Err(StoreError::from(e));
+                    }
+                },
                 Ok(_) => {
                     end_transaction(&mut conn).await;
-                    return Ok(Vec::new());
+                    return Ok(Some(Vec::new()));
                 }
                 Err(e) => {
                     end_transaction(&mut conn).await;
-                    return Err(StoreError::from(e));
+                    return if give_way && gave_way(&e) {
+                        Ok(None)
+                    } else {
+                        Err(StoreError::from(e))
+                    };
                 }
             };
             rows.iter()
                 .map(|row| Ok(count(row.try_get::<i64, _>(0)?)))
                 .collect::<Result<Vec<u64>>>()
+                .map(Some)
         });
         task.await.map_err(|e| StoreError::Batch(e.to_string()))?
     }
@@ -283,6 +325,11 @@ impl Store {
         .push(&format!(" ORDER BY {time} LIMIT "))
         .int(i64::from(limit))
         .push(")");
+        if self.backend == Backend::Sqlite {
+            // A script, so that it gives way to ingest like a thread batch.
+            sql.push("; SELECT changes()");
+            return Ok(self.sqlite_write(sql, true).await?.first().copied().unwrap_or(0));
+        }
         let mut tx = self.write_tx().await?;
         let deleted = sql.query().execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
@@ -583,6 +630,47 @@ mod tests {
             assert_eq!(left(&store).await, ["i1", "i2", "i3", "i4", "i5"]);
             assert_eq!(store.sqlite_write(script(two), true).await.unwrap(), [1]);
             assert_eq!(left(&store).await, ["i1", "i3", "i4", "i5"]);
+        })
+        .await;
+    }
+
+    /// A foreground write that arrives while a long background script runs
+    /// goes first: the script is rolled back, tried again once the write is
+    /// done, and in the end commits once.
+    #[tokio::test]
+    async fn a_script_gives_way_to_a_foreground_write() {
+        on_sqlite(|store| async move {
+            five_orphans(&store).await;
+            // A delete, then a second or so of SQLite's own work.
+            let mut slow = Sql::new("tenant");
+            slow.push(
+                "DELETE FROM identity WHERE tenant = $1 AND id = 'i1'; SELECT changes(); \
+                 WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10000000) \
+                 SELECT count(*) - 10000000 FROM n",
+            );
+            let background = {
+                let store = store.clone();
+                tokio::spawn(async move { store.sqlite_write(slow, true).await })
+            };
+            // Let the script start, then write in the foreground.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            assert!(!background.is_finished(), "the script should take far longer than this");
+            sqlx::query("DELETE FROM identity WHERE tenant = 'tenant' AND id = 'i2'")
+                .execute(&store.writer)
+                .await
+                .unwrap();
+            assert!(
+                !background.is_finished(),
+                "the foreground write waited for the whole script instead of going first"
+            );
+            assert_eq!(
+                left(&store).await,
+                ["i1", "i3", "i4", "i5"],
+                "the script's delete was rolled back"
+            );
+            assert_eq!(background.await.unwrap().unwrap(), [1, 0]);
+            assert_eq!(left(&store).await, ["i3", "i4", "i5"]);
+            assert_eq!(store.writer.note_gave_way(), 2, "it gave way once");
         })
         .await;
     }

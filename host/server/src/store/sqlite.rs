@@ -2,7 +2,8 @@
 //! readers, and one writer connection that every write goes through, so writers
 //! queue in arrival order in the process (sqlx's pool is fair) instead of racing
 //! for SQLite's lock, whose busy handler sleeps in growing steps and lets a long
-//! writer starve a short one. Checkpoints run off the write path: automatic
+//! writer starve a short one; a purge batch on the writer gives way to a write
+//! that arrives while it runs (`give_way`). Checkpoints run off the write path: automatic
 //! checkpoints are off on every connection and a background task copies the WAL
 //! back into the database, so no commit pays for a checkpoint's copy and fsync.
 
@@ -16,6 +17,8 @@ use sqlx::{AnyPool, Connection, Executor, SqliteConnection};
 use tokio::sync::Notify;
 
 use super::error::Result;
+use super::give_way::{self, GiveWay};
+use super::writer::Writer;
 use super::{encode_path, invalid_url, new_id};
 
 /// Page cache per connection, in KiB (SQLite's default is 2,000).
@@ -32,7 +35,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// The pools of one SQLite database.
 pub(super) struct Opened {
     pub readers: AnyPool,
-    pub writer: AnyPool,
+    pub writer: Writer,
     pub checkpointer: Option<Arc<Checkpointer>>,
 }
 
@@ -115,8 +118,13 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     }
 
     let options = AnyConnectOptions::from_str(&any_url).map_err(|e| invalid_url(url, e))?;
+    give_way::register();
+    let give_way = GiveWay::new();
+    let install_give_way = give_way.install_sql();
     let pool_options = |cache_kib: i64, writer: bool| {
+        let install_give_way = install_give_way.clone();
         let mut pool = AnyPoolOptions::new().after_connect(move |conn, _| {
+            let install_give_way = install_give_way.clone();
             Box::pin(async move {
                 conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}")))
                     .await?;
@@ -125,6 +133,7 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
                         "CREATE TABLE IF NOT EXISTS {BATCH_TABLE} (id TEXT PRIMARY KEY)"
                     )))
                     .await?;
+                    conn.execute(sqlx::AssertSqlSafe(install_give_way)).await?;
                 }
                 // With WAL, NORMAL loses at most the last commits on power loss and never
                 // corrupts; FULL would fsync on every commit.
@@ -158,7 +167,7 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     let checkpointer = (!in_memory).then(|| Arc::new(Checkpointer::start(readers.clone())));
     Ok(Opened {
         readers,
-        writer,
+        writer: Writer::new(writer, give_way),
         checkpointer,
     })
 }
@@ -168,7 +177,7 @@ mod tests {
     use super::*;
 
     /// 2 MB of rows, one commit each, into the WAL.
-    async fn write_two_megabytes(writer: &AnyPool) {
+    async fn write_two_megabytes(writer: &Writer) {
         for _ in 0..200 {
             sqlx::query("INSERT INTO t VALUES ($1)")
                 .bind(vec![7u8; 10_000])

@@ -8,11 +8,13 @@ use sqlx::any::AnyArguments;
 /// One statement under construction: portable SQL text with `$n` placeholders
 /// and the values they stand for, so lists (channels, thread ids) are always
 /// bound, never spliced in.
+#[derive(Clone)]
 pub(super) struct Sql {
     pub(super) text: String,
     binds: Vec<Bind>,
 }
 
+#[derive(Clone)]
 enum Bind {
     Text(String),
     Int(i64),

@@ -1,0 +1,217 @@
+//! Background writes that give way to foreground ones on SQLite. SQLite has one
+//! writer, so a request that needs it while a purge batch runs would wait out
+//! the whole batch, and a batch stalled by the machine (a checkpoint's fsync, a
+//! core taken away) stalls every request behind it. The writer connection
+//! carries a progress handler that interrupts the statement it is running when
+//! that statement belongs to a background script and a foreground write has
+//! waited `GRACE` for the connection: SQLite rolls the batch back, the
+//! foreground write goes, and the batch is tried again (`store::purge`). The
+//! grace lets a batch that is about to end do so, since an interrupted batch
+//! is work thrown away. The handler is installed
+//! through an SQL function that every SQLite connection of the process gets from
+//! `sqlite3_auto_extension`, because sqlx's `Any` driver hands out no raw
+//! connection. PostgreSQL has a writer per request, so nothing there gives way.
+
+use std::collections::HashMap;
+use std::ffi::{CStr, c_char, c_int, c_void};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, Once, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use libsqlite3_sys as ffi;
+
+/// SQLite VM steps between two looks at whether to give way (tens of
+/// microseconds of a delete).
+const STEPS: c_int = 1_000;
+
+/// How long a foreground write waits before the background script gives way.
+/// An ingest alone takes ~1.3-3 ms (BENCHMARKS.md), and a 50-thread purge
+/// batch ~3 ms: a batch that ends within the grace costs the write no more
+/// than the grace, and is not thrown away.
+const GRACE: Duration = Duration::from_millis(2);
+
+/// The SQL function that installs the handler, and the name the connection
+/// keeps its reference to the `GiveWay` under.
+const FUNCTION: &CStr = c"exthost_give_way";
+
+/// Who is on and who waits for one writer connection.
+#[derive(Debug)]
+pub(super) struct GiveWay {
+    id: u64,
+    /// A background script is running on the connection.
+    background: AtomicBool,
+    /// Foreground writes waiting for (or holding) the connection.
+    waiting: Mutex<usize>,
+    /// Since when (µs after `EPOCH`) some foreground write has waited; 0: none.
+    waiting_since: AtomicU64,
+    /// Background scripts that gave way, for the log and the tests.
+    gave_way: AtomicU64,
+}
+
+/// The live `GiveWay`s by id, for the SQL function to find: SQL can name a
+/// number, never a pointer.
+static REGISTRY: LazyLock<Mutex<HashMap<u64, Weak<GiveWay>>>> = LazyLock::new(Default::default);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl GiveWay {
+    pub fn new() -> Arc<GiveWay> {
+        let give_way = Arc::new(GiveWay {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            background: AtomicBool::new(false),
+            waiting: Mutex::new(0),
+            waiting_since: AtomicU64::new(0),
+            gave_way: AtomicU64::new(0),
+        });
+        let mut registry = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+        registry.retain(|_, live| live.strong_count() > 0);
+        registry.insert(give_way.id, Arc::downgrade(&give_way));
+        give_way
+    }
+
+    /// The statement that makes the connection running it give way for `self`.
+    pub fn install_sql(&self) -> String {
+        format!("SELECT {}({})", FUNCTION.to_str().unwrap_or_default(), self.id)
+    }
+
+    /// Count a foreground write as waiting until the guard drops.
+    pub fn foreground(self: &Arc<Self>) -> Foreground {
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        if *waiting == 0 {
+            self.waiting_since.store(micros_since_epoch().max(1), Ordering::SeqCst);
+        }
+        *waiting += 1;
+        Foreground(self.clone())
+    }
+
+    /// Mark the connection's current script as one that gives way, until the
+    /// guard drops. Only one script runs on the writer at a time.
+    pub fn background(self: &Arc<Self>) -> Background {
+        self.background.store(true, Ordering::SeqCst);
+        Background(self.clone())
+    }
+
+    /// Count a script that gave way; returns how many have.
+    pub fn note_gave_way(&self) -> u64 {
+        self.gave_way.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn should_give_way(&self) -> bool {
+        if !self.background.load(Ordering::Relaxed) {
+            return false;
+        }
+        let since = self.waiting_since.load(Ordering::Relaxed);
+        since != 0 && micros_since_epoch().saturating_sub(since) >= GRACE.as_micros() as u64
+    }
+}
+
+/// Microseconds on a monotonic clock, for the handler to compare cheaply.
+fn micros_since_epoch() -> u64 {
+    static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+    EPOCH.elapsed().as_micros() as u64
+}
+
+pub(super) struct Foreground(Arc<GiveWay>);
+
+impl Drop for Foreground {
+    fn drop(&mut self) {
+        let mut waiting = self.0.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        *waiting -= 1;
+        if *waiting == 0 {
+            self.0.waiting_since.store(0, Ordering::SeqCst);
+        }
+    }
+}
+
+pub(super) struct Background(Arc<GiveWay>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.0.background.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Whether `e` is SQLite's "interrupted": the script gave way.
+pub(super) fn gave_way(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == ffi::SQLITE_INTERRUPT.to_string())
+}
+
+/// Give every SQLite connection opened from now on the install function.
+pub(super) fn register() {
+    static ONCE: Once = Once::new();
+    // SAFETY: `entry` has the signature SQLite calls entry points with.
+    ONCE.call_once(|| unsafe {
+        ffi::sqlite3_auto_extension(Some(entry));
+    });
+}
+
+unsafe extern "C" fn entry(
+    db: *mut ffi::sqlite3,
+    _error: *mut *mut c_char,
+    _api: *const ffi::sqlite3_api_routines,
+) -> c_int {
+    // SAFETY: `db` is the connection being opened; DIRECTONLY keeps triggers and
+    // views (which a schema could carry) from calling the function.
+    unsafe {
+        ffi::sqlite3_create_function_v2(
+            db,
+            FUNCTION.as_ptr(),
+            1,
+            ffi::SQLITE_UTF8 | ffi::SQLITE_DIRECTONLY,
+            ptr::null_mut(),
+            Some(install),
+            None,
+            None,
+            None,
+        )
+    }
+}
+
+/// `exthost_give_way(id)`: install the handler for `GiveWay` `id` on the
+/// connection that calls it.
+unsafe extern "C" fn install(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
+    // SAFETY: SQLite passes `argc` (1, as registered) values in `argv`.
+    let id = unsafe {
+        if argc != 1 {
+            ffi::sqlite3_result_error(ctx, c"exthost_give_way takes one argument".as_ptr(), -1);
+            return;
+        }
+        ffi::sqlite3_value_int64(*argv)
+    };
+    let found = REGISTRY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&(id as u64))
+        .and_then(Weak::upgrade);
+    let Some(give_way) = found else {
+        // SAFETY: a valid context and a NUL-terminated message.
+        unsafe { ffi::sqlite3_result_error(ctx, c"no such writer".as_ptr(), -1) };
+        return;
+    };
+    let raw = Arc::into_raw(give_way).cast_mut().cast::<c_void>();
+    // SAFETY: the connection keeps `raw` as client data, which holds the `Arc`'s
+    // count until the connection closes (or a second install replaces it, after
+    // the handler has moved to the new pointer), so the handler never sees a
+    // freed `GiveWay`.
+    unsafe {
+        let db = ffi::sqlite3_context_db_handle(ctx);
+        ffi::sqlite3_progress_handler(db, STEPS, Some(handler), raw);
+        ffi::sqlite3_set_clientdata(db, FUNCTION.as_ptr(), raw, Some(release));
+        ffi::sqlite3_result_int(ctx, 1);
+    }
+}
+
+/// Non-zero interrupts the running statement.
+unsafe extern "C" fn handler(raw: *mut c_void) -> c_int {
+    // SAFETY: `raw` came from `Arc::into_raw` in `install` and is kept alive by
+    // the connection's client data.
+    let give_way = unsafe { &*raw.cast::<GiveWay>() };
+    c_int::from(give_way.should_give_way())
+}
+
+unsafe extern "C" fn release(raw: *mut c_void) {
+    // SAFETY: the one reference `install` handed to the connection.
+    drop(unsafe { Arc::from_raw(raw.cast::<GiveWay>()) });
+}

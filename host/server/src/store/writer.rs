@@ -1,0 +1,104 @@
+//! The pool every write goes through (on SQLite one connection, see `sqlite`),
+//! and the bookkeeping that lets a background batch give way: each write made
+//! through `&Writer` or its `begin` counts as a foreground write waiting until
+//! it has run, and only `background` hands out the connection without counting
+//! (see `give_way`).
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_core::future::BoxFuture;
+use futures_core::stream::{BoxStream, Stream};
+use sqlx::any::{AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Either, Execute, Executor, SqlSafeStr, SqlStr, Transaction};
+
+use super::give_way::{Background, Foreground, GiveWay};
+
+#[derive(Debug, Clone)]
+pub(super) struct Writer {
+    pool: AnyPool,
+    give_way: Arc<GiveWay>,
+}
+
+impl Writer {
+    pub fn new(pool: AnyPool, give_way: Arc<GiveWay>) -> Writer {
+        Writer { pool, give_way }
+    }
+
+    pub async fn begin(&self) -> sqlx::Result<Transaction<'static, Any>> {
+        let _waiting = self.give_way.foreground();
+        self.pool.begin().await
+    }
+
+    pub async fn begin_with(&self, statement: impl SqlSafeStr) -> sqlx::Result<Transaction<'static, Any>> {
+        let _waiting = self.give_way.foreground();
+        self.pool.begin_with(statement).await
+    }
+
+    /// The connection for a script that gives way to any foreground write
+    /// while the returned guard lives (`give_way` false: one that does not).
+    pub async fn background(&self, give_way: bool) -> sqlx::Result<(PoolConnection<Any>, Option<Background>)> {
+        let conn = self.pool.acquire().await?;
+        Ok((conn, give_way.then(|| self.give_way.background())))
+    }
+
+    /// Count a background script that gave way; returns how many have.
+    pub fn note_gave_way(&self) -> u64 {
+        self.give_way.note_gave_way()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A stream that counts as a foreground write until it is dropped.
+struct Counted<S> {
+    inner: S,
+    _waiting: Foreground,
+}
+
+impl<S: Stream + Unpin> Stream for Counted<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        Pin::new(&mut self.inner).poll_next(cx)
+    }
+}
+
+impl<'p> Executor<'p> for &'p Writer {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, sqlx::Result<Either<AnyQueryResult, AnyRow>>>
+    where
+        'p: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        Box::pin(Counted {
+            _waiting: self.give_way.foreground(),
+            inner: (&self.pool).fetch_many(query),
+        })
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, sqlx::Result<Option<AnyRow>>>
+    where
+        'p: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        let waiting = self.give_way.foreground();
+        let fetch = (&self.pool).fetch_optional(query);
+        Box::pin(async move {
+            let _waiting = waiting;
+            fetch.await
+        })
+    }
+
+    fn prepare_with<'e>(self, sql: SqlStr, parameters: &'e [AnyTypeInfo]) -> BoxFuture<'e, sqlx::Result<AnyStatement>>
+    where
+        'p: 'e,
+    {
+        (&self.pool).prepare_with(sql, parameters)
+    }
+}
