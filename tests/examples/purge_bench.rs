@@ -87,6 +87,14 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
         started.elapsed().as_secs_f64()
     );
 
+    // The seed leaves ~1 GB of dirty pages for the kernel to write back over
+    // the next half minute; ingest measured meanwhile waits on that disk
+    // traffic, alone and during the purge alike. Write them out first, and let
+    // the store's checkpoint catch up, so that both phases start settled.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let synced = std::process::Command::new("sync").status().expect("sync");
+    assert!(synced.success(), "sync: {synced}");
+
     let alone = ingest(s.clone(), Arc::new(AtomicBool::new(false)), ALONE).await;
 
     let id = add_purge(
