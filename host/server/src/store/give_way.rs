@@ -7,10 +7,10 @@
 //! waited `GRACE` for the connection: SQLite rolls the batch back, the
 //! foreground write goes, and the batch is tried again (`store::purge`). The
 //! grace lets a batch that is about to end do so, since an interrupted batch
-//! is work thrown away. The handler is installed
-//! through an SQL function that every SQLite connection of the process gets from
-//! `sqlite3_auto_extension`, because sqlx's `Any` driver hands out no raw
-//! connection. PostgreSQL has a writer per request, so nothing there gives way.
+//! is work thrown away. The handler is installed through an SQL function that
+//! every SQLite connection of the process gets from `sqlite3_auto_extension`,
+//! because sqlx's `Any` driver hands out no raw connection. PostgreSQL gives
+//! each write a connection of its own, so nothing there gives way.
 
 use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_int, c_void};
