@@ -6,7 +6,7 @@
 //! between finding a thread and deleting it keeps the thread. Dry runs count
 //! with the same conditions, so their counts equal a real run's.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Row};
 
 use super::error::{Result, StoreError};
 use super::give_way::gave_way;
@@ -54,27 +54,12 @@ async fn end_transaction(conn: &mut sqlx::pool::PoolConnection<Any>) {
     }
 }
 
+/// PostgreSQL's batches lock the rows they chose, so ingest cannot add to
+/// them before the batch commits. (SQLite's are scripts on its one writer,
+/// which no other write can enter.)
+const LOCK_ROWS: &str = " FOR UPDATE";
+
 impl Store {
-    /// A write transaction that holds the write lock from its first statement.
-    /// On SQLite a transaction that reads before it writes can fail to upgrade
-    /// when ingest wrote in between; `BEGIN IMMEDIATE` waits for the lock instead.
-    async fn write_tx(&self) -> Result<Transaction<'static, Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.writer.begin().await?,
-        })
-    }
-
-    /// `FOR UPDATE` where the backend has it: PostgreSQL locks the chosen rows
-    /// so ingest cannot add to them before the batch commits; SQLite has one
-    /// writer at a time, which `write_tx` already is.
-    fn lock_rows(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE",
-        }
-    }
-
     /// Up to `limit` idle threads on `channels` (all when empty), oldest activity first.
     pub async fn find_idle_threads(
         &self,
@@ -234,15 +219,15 @@ impl Store {
         ids: &[String],
         fault: bool,
     ) -> Result<ThreadPurge> {
-        let mut tx = self.write_tx().await?;
-        // Recheck (and on PostgreSQL lock) inside the transaction: a thread that
+        let mut tx = self.writer.begin().await?;
+        // Recheck and lock inside the transaction: a thread that
         // got a message since it was found is no longer idle and stays.
         let mut sql = Sql::new(tenant);
         sql.push("SELECT t.id FROM thread t WHERE ")
             .idle_thread_by_id(channels, cutoff)
             .push(" AND t.id IN ")
             .list(ids)
-            .push(self.lock_rows());
+            .push(LOCK_ROWS);
         let idle: Vec<String> = sql.scalar::<String>().fetch_all(&mut *tx).await?;
         if idle.is_empty() {
             tx.rollback().await?;
@@ -330,7 +315,7 @@ impl Store {
             sql.push("; SELECT changes()");
             return Ok(self.sqlite_write(sql, true).await?.first().copied().unwrap_or(0));
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.writer.begin().await?;
         let deleted = sql.query().execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
         Ok(deleted)
@@ -411,14 +396,53 @@ impl Store {
         if candidates.is_empty() {
             return Ok(OrphanPurge::default());
         }
-        // Inside the transaction the candidates are locked (on PostgreSQL) and
-        // the DELETE checks their links again, after the lock: an identity that
-        // got a message since the scan stays.
-        let mut tx = self.write_tx().await?;
+        let (identities, groups) = match self.backend {
+            Backend::Sqlite => self.delete_orphans_sqlite(tenant, &candidates).await?,
+            Backend::Postgres => self.delete_orphans_tx(tenant, &candidates).await?,
+        };
+        Ok(OrphanPurge {
+            identities,
+            groups,
+            last,
+        })
+    }
+
+    /// SQLite's orphan batch: one script, which gives way to ingest like a
+    /// thread batch. The candidates' groups go into the batch table before
+    /// the identities go, so the groups left empty can be found after.
+    async fn delete_orphans_sqlite(&self, tenant: &str, candidates: &[String]) -> Result<(u64, u64)> {
+        let mut sql = Sql::new(tenant);
+        sql.push(&format!(
+            "DELETE FROM {BATCH_TABLE}; INSERT INTO {BATCH_TABLE} SELECT DISTINCT i.group_id FROM identity i \
+             WHERE i.tenant = $1 AND i.group_id IS NOT NULL AND i.id IN "
+        ))
+        .list(candidates)
+        // The DELETE checks the links again: an identity that got a message
+        // since the scan stays.
+        .push("; DELETE FROM identity WHERE tenant = $1 AND id IN ")
+        .list(candidates)
+        .push(" AND ")
+        .unlinked_identity("identity.id")
+        .push(&format!(
+            "; SELECT changes(); DELETE FROM identity_group WHERE tenant = $1 AND id IN (SELECT id FROM {BATCH_TABLE}) \
+             AND NOT EXISTS (SELECT 1 FROM identity gi WHERE gi.tenant = $1 AND gi.group_id = identity_group.id); \
+             SELECT changes()"
+        ));
+        match self.sqlite_write(sql, true).await?[..] {
+            [identities, groups] => Ok((identities, groups)),
+            ref counts => Err(StoreError::Batch(format!("two counts expected, got {counts:?}"))),
+        }
+    }
+
+    /// The PostgreSQL orphan batch: statement by statement in a transaction
+    /// that locks the candidates, so the DELETE checks their links again after
+    /// the lock and an identity that got a message since the scan stays.
+    async fn delete_orphans_tx(&self, tenant: &str, candidates: &[String]) -> Result<(u64, u64)> {
+        let mut tx = self.writer.begin().await?;
         let mut sql = Sql::new(tenant);
         sql.push("SELECT i.group_id FROM identity i WHERE i.tenant = $1 AND i.id IN ")
-            .list(&candidates)
-            .push(self.lock_rows());
+            .list(candidates)
+            .push(LOCK_ROWS);
         let mut groups: Vec<String> = sql
             .scalar::<Option<String>>()
             .fetch_all(&mut *tx)
@@ -430,7 +454,7 @@ impl Store {
         groups.dedup();
         let mut sql = Sql::new(tenant);
         sql.push("DELETE FROM identity WHERE tenant = $1 AND id IN ")
-            .list(&candidates)
+            .list(candidates)
             .push(" AND ")
             .unlinked_identity("identity.id");
         let identities = sql.query().execute(&mut *tx).await?.rows_affected();
@@ -446,11 +470,7 @@ impl Store {
             emptied = sql.query().execute(&mut *tx).await?.rows_affected();
         }
         tx.commit().await?;
-        Ok(OrphanPurge {
-            identities,
-            groups: emptied,
-            last,
-        })
+        Ok((identities, emptied))
     }
 
     async fn count_orphan_identities(&self, tenant: &str, channels: &[String], cutoff: i64) -> Result<(u64, u64)> {

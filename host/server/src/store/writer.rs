@@ -12,7 +12,7 @@ use futures_core::future::BoxFuture;
 use futures_core::stream::{BoxStream, Stream};
 use sqlx::any::{AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Either, Execute, Executor, SqlSafeStr, SqlStr, Transaction};
+use sqlx::{Any, AnyPool, Either, Execute, Executor, SqlStr, Transaction};
 
 use super::give_way::{Background, Foreground, GiveWay};
 
@@ -30,11 +30,6 @@ impl Writer {
     pub async fn begin(&self) -> sqlx::Result<Transaction<'static, Any>> {
         let _waiting = self.give_way.foreground();
         self.pool.begin().await
-    }
-
-    pub async fn begin_with(&self, statement: impl SqlSafeStr) -> sqlx::Result<Transaction<'static, Any>> {
-        let _waiting = self.give_way.foreground();
-        self.pool.begin_with(statement).await
     }
 
     /// The connection for a script that gives way to any foreground write
