@@ -146,6 +146,10 @@ impl Server {
         let request = self
             .request(Method::POST, "/api/v1/components")
             .header("content-type", "application/wasm")
+            // The install compiles the component: a 12 MB JavaScript one took
+            // 30 s once on two shared cores with the other backend's test
+            // compiling beside it, past the client's usual 30 s.
+            .timeout(Duration::from_secs(180))
             .body(bytes);
         self.send(request).await
     }
