@@ -2,8 +2,9 @@
 //! the values bound to them, and the conditions every purge statement shares
 //! (an idle thread, an identity in scope, an identity nothing links).
 
-use sqlx::Any;
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Map;
+use sqlx::{Any, Decode, Row, Type};
 
 /// One statement under construction: portable SQL text with `$n` placeholders
 /// and the values they stand for, so lists (channels, thread ids) are always
@@ -131,19 +132,12 @@ impl Sql {
         query
     }
 
-    pub(super) fn scalar<T>(&self) -> sqlx::query::QueryScalar<'_, Any, T, AnyArguments>
+    /// `query`, each row read as its first column.
+    pub(super) fn scalar<T>(&self) -> Map<'_, Any, impl FnMut(AnyRow) -> Result<T, sqlx::Error> + Send, AnyArguments>
     where
-        T: Send + Unpin,
-        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+        T: for<'r> Decode<'r, Any> + Type<Any> + Send + Unpin,
     {
-        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(self.text.as_str()));
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(v) => query.bind(v.as_str()),
-                Bind::Int(v) => query.bind(*v),
-            };
-        }
-        query
+        self.query().try_map(|row: AnyRow| row.try_get(0))
     }
 }
 
