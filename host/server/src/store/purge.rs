@@ -315,10 +315,8 @@ impl Store {
             sql.push("; SELECT changes()");
             return Ok(self.sqlite_write(sql, true).await?.first().copied().unwrap_or(0));
         }
-        let mut tx = self.writer.begin().await?;
-        let deleted = sql.query().execute(&mut *tx).await?.rows_affected();
-        tx.commit().await?;
-        Ok(deleted)
+        // One statement: atomic without a transaction around it.
+        Ok(sql.query().execute(&self.writer).await?.rows_affected())
     }
 
     /// Delete up to `limit` admin audit events older than `cutoff` (dry run: count all).
