@@ -407,12 +407,17 @@ impl Store {
 
     /// SQLite's orphan batch: one script, which gives way to ingest like a
     /// thread batch. The candidates' groups go into the batch table before
-    /// the identities go, so the groups left empty can be found after.
+    /// the identities go, so the groups left empty can be found after. The
+    /// groups are read by key: with `DISTINCT` or a bare `group_id IS NOT
+    /// NULL`, SQLite walks `identity_by_group` over every grouped identity
+    /// instead (9 ms against 0.7 ms for 250 of 60,000), which made each batch
+    /// outlast the gap between two ingests, give way eight times, and then
+    /// hold ingest up for its whole length.
     async fn delete_orphans_sqlite(&self, tenant: &str, candidates: &[String]) -> Result<(u64, u64)> {
         let mut sql = Sql::new(tenant);
         sql.push(&format!(
-            "DELETE FROM {BATCH_TABLE}; INSERT INTO {BATCH_TABLE} SELECT DISTINCT i.group_id FROM identity i \
-             WHERE i.tenant = $1 AND i.group_id IS NOT NULL AND i.id IN "
+            "DELETE FROM {BATCH_TABLE}; INSERT OR IGNORE INTO {BATCH_TABLE} SELECT i.group_id FROM identity i \
+             WHERE i.tenant = $1 AND +i.group_id IS NOT NULL AND i.id IN "
         ))
         .list(candidates)
         // The DELETE checks the links again: an identity that got a message
