@@ -188,7 +188,7 @@ async fn each_setting_deletes_exactly_its_rows(s: Server) {
     for (case, threads) in cases() {
         wipe(&s).await;
         build_dataset(&s.state.store, &tenant, now_ms()).await;
-        let before = snapshot(&s).await;
+        let before = snapshot(s.pool()).await;
         let mut deleted: Vec<&str> = case.deleted.to_vec();
         deleted.extend(threads);
         let expected = expect(&before, &tenant, &deleted);
@@ -196,13 +196,18 @@ async fn each_setting_deletes_exactly_its_rows(s: Server) {
 
         let dry = run_purge(&s, &id, true).await;
         assert_eq!(dry["state"], "finished", "{}: {dry}", case.name);
-        assert_eq!(snapshot(&s).await, before, "{}: a dry run deleted something", case.name);
+        assert_eq!(
+            snapshot(s.pool()).await,
+            before,
+            "{}: a dry run deleted something",
+            case.name
+        );
 
         let events_before = s.events("expired_data_purge.").await.len();
         let real = run_purge(&s, &id, false).await;
         assert_eq!(real["state"], "finished", "{}: {real}", case.name);
         assert_eq!(real["started_by"], "admin");
-        let after = snapshot(&s).await;
+        let after = snapshot(s.pool()).await;
         let unexpected: Vec<_> = expected.difference(&after).collect();
         let missed: Vec<_> = after.difference(&expected).collect();
         assert!(
@@ -239,13 +244,13 @@ async fn a_second_run_deletes_nothing_more(s: Server) {
     let id = add_purge(&s, all_on("")).await;
     let first = run_purge(&s, &id, false).await;
     assert_eq!(first["counts"]["threads"], 4, "{first}");
-    let after_first = snapshot(&s).await;
+    let after_first = snapshot(s.pool()).await;
     let second = run_purge(&s, &id, false).await;
     assert_eq!(second["state"], "finished");
     for (kind, n) in second["counts"].as_object().expect("counts") {
         assert_eq!(n, 0, "second run deleted {kind}: {second}");
     }
-    assert_eq!(snapshot(&s).await, after_first);
+    assert_eq!(snapshot(s.pool()).await, after_first);
     // The first run's audit event is younger than the retention: still there.
     assert_eq!(s.events("expired_data_purge.").await.len(), 2);
 }
@@ -266,7 +271,7 @@ async fn a_new_message_saves_an_idle_thread(s: Server) {
     let id = add_purge(&s, all_on("")).await;
     let run = run_purge(&s, &id, false).await;
     assert_eq!(run["counts"]["threads"], 3, "{run}");
-    let after = snapshot(&s).await;
+    let after = snapshot(s.pool()).await;
     for row in [
         "thread/h-t1",
         "message/h-t1-m1",
@@ -282,7 +287,7 @@ async fn a_new_message_saves_an_idle_thread(s: Server) {
 async fn retention_zero_negative_or_missing_is_refused(s: Server) {
     let tenant = tenant(&s);
     build_dataset(&s.state.store, &tenant, now_ms()).await;
-    let before = snapshot(&s).await;
+    let before = snapshot(s.pool()).await;
     let threads_on = |days: Value| json!({"purge_threads": true, "purge_events": true, "retention_days": days});
     for settings in [
         threads_on(json!(0)),
@@ -317,7 +322,7 @@ async fn retention_zero_negative_or_missing_is_refused(s: Server) {
     reply.assert_error(422, "invalid_settings");
     let shown = s.get(&format!("/api/v1/extensions/{id}")).await.json();
     assert_eq!(shown["settings"]["retention_days"], 30);
-    assert_eq!(snapshot(&s).await, before, "refused settings deleted something");
+    assert_eq!(snapshot(s.pool()).await, before, "refused settings deleted something");
 }
 
 async fn crash_mid_run_then_rerun_equals_a_clean_run(s: Server) {
@@ -344,14 +349,14 @@ async fn crash_mid_run_then_rerun_equals_a_clean_run(s: Server) {
     assert_eq!(clean["state"], "finished", "{clean}");
     assert_eq!(clean["counts"]["threads"], report.idle_threads + 4, "{clean}");
     assert_eq!(clean["counts"]["messages"], report.idle_messages + 8, "{clean}");
-    let clean_rows = snapshot(&s).await;
+    let clean_rows = snapshot(s.pool()).await;
     remove(&s, &id).await;
 
     // The same data, a fault in the second batch (after its messages are deleted).
     wipe(&s).await;
     exthost::seed::seed(&s.state.store, &seeded).await.expect("seed");
     build_dataset(&s.state.store, &tenant, now).await;
-    let shapes_before = thread_shapes(&s).await;
+    let shapes_before = thread_shapes(s.pool()).await;
     let id = add_purge(&s, all_on("")).await;
     s.state.purge_faults.arm(1);
     let failed = run_purge(&s, &id, false).await;
@@ -360,7 +365,7 @@ async fn crash_mid_run_then_rerun_equals_a_clean_run(s: Server) {
         failed["error"].as_str().is_some_and(|e| e.contains("injected fault")),
         "{failed}"
     );
-    let shapes = thread_shapes(&s).await;
+    let shapes = thread_shapes(s.pool()).await;
     let purged = shapes_before.len() - shapes.len();
     assert_eq!(
         purged, THREAD_BATCH,
@@ -387,7 +392,7 @@ async fn crash_mid_run_then_rerun_equals_a_clean_run(s: Server) {
         "{rerun}"
     );
     assert_eq!(
-        snapshot(&s).await,
+        snapshot(s.pool()).await,
         clean_rows,
         "the rerun did not end where a clean run ends"
     );
@@ -469,7 +474,7 @@ async fn the_scheduler_runs_purges(s: Server) {
     assert_eq!(run["dry_run"], false);
     let run = wait_for(&s, &id, run["id"].as_str().expect("id")).await;
     assert_eq!(run["state"], "finished", "{run}");
-    assert!(!snapshot(&s).await.contains(&format!("thread/{tenant}/h-t1")));
+    assert!(!snapshot(s.pool()).await.contains(&format!("thread/{tenant}/h-t1")));
 }
 
 async fn loop_until_run(s: &Server, id: &str) -> Value {
@@ -559,7 +564,7 @@ async fn postgres_one_node_purges_at_a_time() {
             );
             let run = wait_for(&a, &id, run["id"].as_str().expect("id")).await;
             assert_eq!(run["state"], "finished", "{run}");
-            assert!(!snapshot(&a).await.contains(&format!("thread/{tenant}/h-t1")));
+            assert!(!snapshot(a.pool()).await.contains(&format!("thread/{tenant}/h-t1")));
             let _ = stop.send(());
             let b_store = b.state.store.clone();
             let _ = tokio::time::timeout(Duration::from_secs(10), b.wait()).await;

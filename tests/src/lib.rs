@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: a runtime per test binary, the real
 //! components built from source, and builders for requests and contexts.
 
+pub mod api;
 pub mod browser;
 pub mod logs;
 pub mod purge;

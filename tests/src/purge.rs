@@ -3,12 +3,14 @@
 //! purgeable row (by table, tenant and id) read straight from the database,
 //! and the admin's steps (add the purge extension, run it, wait for the run).
 
+use crate::api::Api;
 use crate::server::Server;
 use exthost::store::{
     AgentActivity, Author, Channel, Community, Event, Identity, IdentityGroup, Intervention, InterventionComment,
     Moderation, NewMessage, Role, Stat, Store, User,
 };
 use serde_json::{Value, json};
+use sqlx::AnyPool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -267,7 +269,7 @@ pub async fn build_dataset(store: &Store, tenant: &str, now: i64) {
 /// Every purgeable row as `table/tenant/id`. Audit events the platform writes
 /// itself (extension changes, purge reports) are left out: they are not data
 /// a purge is judged by.
-pub async fn snapshot(s: &Server) -> BTreeSet<String> {
+pub async fn snapshot(db: &AnyPool) -> BTreeSet<String> {
     let mut rows = BTreeSet::new();
     for table in TABLES {
         let filter = if table == "event" {
@@ -277,7 +279,7 @@ pub async fn snapshot(s: &Server) -> BTreeSet<String> {
         };
         let sql = format!("SELECT tenant, id FROM {table}{filter}");
         let found: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(s.pool())
+            .fetch_all(db)
             .await
             .unwrap_or_else(|e| panic!("read {table}: {e}"));
         rows.extend(found.into_iter().map(|(tenant, id)| format!("{table}/{tenant}/{id}")));
@@ -286,12 +288,12 @@ pub async fn snapshot(s: &Server) -> BTreeSet<String> {
 }
 
 /// Messages and interventions per thread, to show no thread was left part-deleted.
-pub async fn thread_shapes(s: &Server) -> BTreeMap<String, (i64, i64)> {
+pub async fn thread_shapes(db: &AnyPool) -> BTreeMap<String, (i64, i64)> {
     let sql = "SELECT t.tenant, t.id, \
                (SELECT COUNT(*) FROM message m WHERE m.tenant = t.tenant AND m.thread_id = t.id), \
                (SELECT COUNT(*) FROM intervention v WHERE v.tenant = t.tenant AND v.thread_id = t.id) \
                FROM thread t";
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sql).fetch_all(s.pool()).await.expect("threads");
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sql).fetch_all(db).await.expect("threads");
     rows.into_iter()
         .map(|(tenant, id, m, v)| (format!("{tenant}/{id}"), (m, v)))
         .collect()
@@ -318,7 +320,7 @@ pub async fn wipe(s: &Server) {
 }
 
 /// Add the purge extension with `settings`; returns its id.
-pub async fn add_purge(s: &Server, settings: Value) -> String {
+pub async fn add_purge(s: &Api, settings: Value) -> String {
     let reply = s
         .post(
             "/api/v1/extensions",
@@ -329,13 +331,13 @@ pub async fn add_purge(s: &Server, settings: Value) -> String {
     reply.json()["id"].as_str().expect("an id").to_string()
 }
 
-pub async fn remove(s: &Server, id: &str) {
+pub async fn remove(s: &Api, id: &str) {
     let reply = s.delete(&format!("/api/v1/extensions/{id}")).await;
     assert_eq!(reply.status, 204, "{reply:?}");
 }
 
 /// Start a run through the admin API and wait for its end; returns the run.
-pub async fn run_purge(s: &Server, id: &str, dry_run: bool) -> Value {
+pub async fn run_purge(s: &Api, id: &str, dry_run: bool) -> Value {
     let reply = s
         .post(
             &format!("/api/v1/extensions/{id}/purge-runs"),
@@ -350,7 +352,7 @@ pub async fn run_purge(s: &Server, id: &str, dry_run: bool) -> Value {
 }
 
 /// Poll a run until it is no longer running.
-pub async fn wait_for(s: &Server, id: &str, run: &str) -> Value {
+pub async fn wait_for(s: &Api, id: &str, run: &str) -> Value {
     for _ in 0..6000 {
         let reply = s.get(&format!("/api/v1/extensions/{id}/purge-runs/{run}")).await;
         assert_eq!(reply.status, 200, "{reply:?}");
