@@ -4,6 +4,7 @@
 pub mod api;
 pub mod browser;
 pub mod logs;
+pub mod process;
 pub mod purge;
 pub mod server;
 pub mod shell;

@@ -92,6 +92,7 @@ pub async fn build(config: Config) -> Result<(Arc<AppState>, Option<FirstStart>)
         purger: purge::Purger::default(),
         purge_faults,
     });
+    state.purger.recover(&state).await?;
     purge::schedule(
         Arc::downgrade(&state),
         std::time::Duration::from_secs(state.config.purge.interval_secs),

@@ -67,14 +67,33 @@ impl Purger {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
-        // Holding the lock, no run is going on anywhere: a run still marked
-        // running died with its process.
-        let stale = state.store.interrupt_purge_runs(&state.config.tenant).await?;
-        if stale > 0 {
-            tracing::warn!(runs = stale, "purge runs interrupted by a crash, marked so");
-        }
+        mark_interrupted(state).await?;
         Ok(Held { _local: local, shared })
     }
+
+    /// At start, before any run: mark the runs a dead process left `running`,
+    /// so an admin sees them ended without starting another run. Skipped
+    /// when another node holds the lock (its run is alive); that node's next
+    /// run marks them instead.
+    pub async fn recover(&self, state: &AppState) -> Result<(), StoreError> {
+        let _local = self.running.clone().lock_owned().await;
+        if let Some(shared) = state.store.try_purge_lock(&state.config.tenant).await? {
+            let marked = mark_interrupted(state).await;
+            shared.release().await;
+            marked?;
+        }
+        Ok(())
+    }
+}
+
+/// Called holding the purge lock, when no run is going on anywhere: a run
+/// still marked running died with its process.
+async fn mark_interrupted(state: &AppState) -> Result<(), StoreError> {
+    let stale = state.store.interrupt_purge_runs(&state.config.tenant).await?;
+    if stale > 0 {
+        tracing::warn!(runs = stale, "purge runs interrupted by a crash, marked so");
+    }
+    Ok(())
 }
 
 /// Start a run of extension `id`; returns its record at once and the task that

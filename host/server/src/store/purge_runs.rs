@@ -16,7 +16,8 @@ pub enum RunState {
     Running,
     Finished,
     Failed,
-    /// Its process died mid-run; found so by the next run to take the purge lock.
+    /// Its process died mid-run; marked so when a process starts, or by the
+    /// next run to take the purge lock.
     Interrupted,
 }
 
