@@ -27,8 +27,8 @@ const STEPS: c_int = 1_000;
 
 /// How long a foreground write waits before the background script gives way:
 /// a batch that ends within the grace is not thrown away. 2 ms (most of a
-/// 50-thread batch) put the median ingest during a purge at 3.7-4.0 ms
-/// against 1.6-1.8 ms alone; 200 µs put it at 2.3-2.8 ms, with no loss of
+/// 50-thread batch) put the median ingest during a purge at 3.7-4.5 ms
+/// against 1.5-2.0 ms alone; 200 µs put it at 2.3-2.9 ms, with no loss of
 /// deletes per second that the bench could see: a batch tried again finds
 /// its pages in the cache and goes faster (BENCHMARKS.md).
 const GRACE: Duration = Duration::from_micros(200);
