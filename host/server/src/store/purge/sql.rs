@@ -113,6 +113,13 @@ impl Sql {
         self
     }
 
+    /// `SELECT` the groups of the identities `ids`, looked up by key: the
+    /// `+` keeps `identity_by_group` out of the plan (see `purge::sqlite`).
+    pub(super) fn groups_of(&mut self, ids: &[String]) -> &mut Sql {
+        self.push("SELECT i.group_id FROM identity i WHERE i.tenant = $1 AND +i.group_id IS NOT NULL AND i.id IN ")
+            .list(ids)
+    }
+
     /// No message and no intervention links the identity `id` names.
     pub(super) fn unlinked_identity(&mut self, id: &str) -> &mut Sql {
         self.push(&format!(
