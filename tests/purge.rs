@@ -9,7 +9,9 @@
 
 use exthost::store::{StartedBy, now_ms};
 use exthost_tests::both_backends;
-use exthost_tests::purge::{add_purge, build_dataset, remove, run_purge, snapshot, thread_shapes, wait_for, wipe};
+use exthost_tests::purge::{
+    add_purge, all_on, build_dataset, remove, run_purge, snapshot, thread_shapes, wait_for, wipe,
+};
 use exthost_tests::server::{Options, Server, TOKEN};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -44,13 +46,6 @@ const T3: &[&str] = &[
 ];
 const T4: &[&str] = &["thread/h-t4", "message/h-t4-m1"];
 const T5: &[&str] = &["thread/h-t5", "message/h-t5-m1", "message/h-t5-m2"];
-
-fn all_on(channels: &str) -> Value {
-    json!({
-        "purge_threads": true, "purge_events": true, "purge_identities": true, "purge_stats": true,
-        "purge_agent_activities": true, "retention_days": 30, "channels": channels
-    })
-}
 
 fn cases() -> Vec<(Case, Vec<&'static str>)> {
     let join = |parts: &[&[&'static str]]| parts.concat();

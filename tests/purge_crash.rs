@@ -6,7 +6,8 @@
 //! on both backends; this one lets the kernel end the process wherever it is.)
 
 use exthost_tests::process::Process;
-use exthost_tests::purge::{DAY, add_purge, run_purge, snapshot, thread_shapes};
+use exthost_tests::purge::{DAY, add_purge, all_on, run_purge, snapshot, thread_shapes};
+use exthost_tests::server::sqlite_url;
 use serde_json::json;
 use sqlx::AnyPool;
 use std::path::Path;
@@ -17,16 +18,10 @@ const EXTHOST: &str = env!("CARGO_BIN_EXE_exthost-cli");
 /// Idle threads: each run takes a few dozen batches, so a kill lands inside one.
 const THREADS: &str = "30000";
 
-fn all_on() -> serde_json::Value {
-    json!({
-        "purge_threads": true, "purge_events": true, "purge_identities": true, "purge_stats": true,
-        "purge_agent_activities": true, "retention_days": 30
-    })
-}
-
 async fn open(data_dir: &Path) -> AnyPool {
-    let url = format!("sqlite://{}?mode=rw", data_dir.join("exthost.db").display());
-    AnyPool::connect(&url).await.expect("open the server's database")
+    AnyPool::connect(&sqlite_url(data_dir))
+        .await
+        .expect("open the server's database")
 }
 
 /// `exthost seed` into `data_dir`, then no time-series row left within a day
@@ -89,7 +84,7 @@ async fn killed_mid_run_then_rerun_equals_a_clean_run() {
 
     // One clean run.
     let server = Process::serve(EXTHOST, &clean).await;
-    let id = add_purge(&server.api, all_on()).await;
+    let id = add_purge(&server.api, all_on("")).await;
     let run = run_purge(&server.api, &id, false).await;
     assert_eq!(run["state"], "finished", "{run}");
     let idle_threads = run["counts"]["threads"].as_u64().expect("a count");
@@ -100,7 +95,7 @@ async fn killed_mid_run_then_rerun_equals_a_clean_run() {
 
     // The same data, the process killed once some threads are gone.
     let server = Process::serve(EXTHOST, &killed).await;
-    let id = add_purge(&server.api, all_on()).await;
+    let id = add_purge(&server.api, all_on("")).await;
     let reply = server
         .api
         .post(&format!("/api/v1/extensions/{id}/purge-runs"), &json!({}))

@@ -12,7 +12,7 @@
 //! its end time, to line up with the data calls that
 //! `RUST_LOG=exthost::platform::data=debug` logs.
 
-use exthost_tests::purge::{add_purge, wait_for};
+use exthost_tests::purge::{add_purge, all_on, wait_for};
 use exthost_tests::server::{self, Db, Options, Server};
 use serde_json::json;
 use std::sync::Arc;
@@ -97,12 +97,7 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
 
     let alone = ingest(s.clone(), Arc::new(AtomicBool::new(false)), ALONE).await;
 
-    let id = add_purge(
-        &s,
-        json!({ "purge_threads": true, "purge_events": true, "purge_identities": true, "purge_stats": true,
-                "purge_agent_activities": true, "retention_days": 30 }),
-    )
-    .await;
+    let id = add_purge(&s, all_on("")).await;
     let stop = Arc::new(AtomicBool::new(false));
     let load = tokio::spawn(ingest(s.clone(), stop.clone(), usize::MAX));
     let reply = s.post(&format!("/api/v1/extensions/{id}/purge-runs"), &json!({})).await;

@@ -319,6 +319,14 @@ pub async fn wipe(s: &Server) {
     }
 }
 
+/// Every kind on, retention 30 days, on `channels` (blank: all).
+pub fn all_on(channels: &str) -> Value {
+    json!({
+        "purge_threads": true, "purge_events": true, "purge_identities": true, "purge_stats": true,
+        "purge_agent_activities": true, "retention_days": 30, "channels": channels
+    })
+}
+
 /// Add the purge extension with `settings`; returns its id.
 pub async fn add_purge(s: &Api, settings: Value) -> String {
     let reply = s

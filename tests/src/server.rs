@@ -10,7 +10,7 @@ use exthost::state::AppState;
 use sqlx::{AnyPool, Connection, Executor, PgConnection};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,6 +81,12 @@ impl Server {
     }
 }
 
+/// The URL of the SQLite file a server keeps in `data_dir` (its default), to
+/// read what it stored.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rw", data_dir.join("exthost.db").display())
+}
+
 /// Start a server on `db`, run `body` against it, then stop it and drop what it stored.
 pub async fn run<F, Fut>(db: Db, options: Options, body: F)
 where
@@ -93,10 +99,7 @@ where
     let mut admin = None;
     let (database_url, inspect_url) = match db {
         // The default: no URL, a SQLite file in the data dir.
-        Db::Sqlite => (
-            None,
-            format!("sqlite://{}?mode=rw", data_dir.join("exthost.db").display()),
-        ),
+        Db::Sqlite => (None, sqlite_url(&data_dir)),
         Db::Postgres => {
             let base = std::env::var(PG_URL_VAR).unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
             let schema = format!("t_{}", exthost::store::new_id());
