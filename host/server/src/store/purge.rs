@@ -371,15 +371,11 @@ mod tests {
     async fn recheck_plan(store: &Store, channels: &[String]) -> String {
         let ids: Vec<String> = (0..50).map(|i| format!("t{i}")).collect();
         let mut sql = Sql::new("tenant");
-        sql.push("EXPLAIN QUERY PLAN SELECT t.id FROM thread t WHERE ")
+        sql.push("SELECT t.id FROM thread t WHERE ")
             .idle_thread_by_id(channels, 1_000)
             .push(" AND t.id IN ")
             .list(&ids);
-        let rows = sql.query().fetch_all(&store.pool).await.unwrap();
-        rows.iter()
-            .map(|r| r.try_get::<String, _>("detail").unwrap())
-            .collect::<Vec<_>>()
-            .join("\n")
+        sql.plan(&store.pool).await.join("\n")
     }
 
     /// The recheck of a batch looks its threads up by key. Left to itself,

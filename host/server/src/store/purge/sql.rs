@@ -139,6 +139,16 @@ impl Sql {
         query
     }
 
+    /// SQLite's plan of this statement, one line per step (for tests that
+    /// pin a plan down).
+    #[cfg(test)]
+    pub(super) async fn plan(&self, pool: &sqlx::AnyPool) -> Vec<String> {
+        let mut explain = self.clone();
+        explain.text.insert_str(0, "EXPLAIN QUERY PLAN ");
+        let rows = explain.query().fetch_all(pool).await.unwrap();
+        rows.iter().map(|r| r.try_get("detail").unwrap()).collect()
+    }
+
     /// `query`, each row read as its first column.
     pub(super) fn scalar<T>(&self) -> Map<'_, Any, impl FnMut(AnyRow) -> Result<T, sqlx::Error> + Send, AnyArguments>
     where

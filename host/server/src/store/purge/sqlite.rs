@@ -186,9 +186,8 @@ mod tests {
         on_sqlite(|store| async move {
             let ids: Vec<String> = (0..250).map(|i| format!("i{i}")).collect();
             let mut sql = Sql::new("tenant");
-            sql.push("EXPLAIN QUERY PLAN ").groups_of(&ids);
-            let rows = sql.query().fetch_all(&store.pool).await.unwrap();
-            let plan: Vec<String> = rows.iter().map(|r| r.try_get("detail").unwrap()).collect();
+            sql.groups_of(&ids);
+            let plan = sql.plan(&store.pool).await;
             assert_eq!(
                 plan,
                 ["SEARCH i USING INDEX sqlite_autoindex_identity_1 (tenant=? AND id=?)"],
