@@ -35,10 +35,10 @@ pub enum StoreError {
         source: serde_json::Error,
     },
 
-    /// A SQLite purge batch's task died (it panicked), or its script gave back
-    /// other counts than it asks for; the batch did not commit.
-    #[error("purge batch failed: {0}")]
-    Batch(String),
+    /// A SQLite script's task died (it panicked), or the script gave back
+    /// other counts than it asks for (`store::script`).
+    #[error("SQLite script failed: {0}")]
+    Script(String),
 
     /// A fault injected by a crash-safety test, in the middle of a purge batch.
     #[error("purge batch aborted by an injected fault")]

@@ -1,9 +1,11 @@
 //! The platform's storage: one `Store` over either a SQLite file (the default: embedded,
 //! nothing to install) or a PostgreSQL database (several nodes sharing state). Both go
-//! through sqlx's `Any` driver, so every query and the one migration set are written
-//! once in portable SQL and run unchanged on either backend; the tests run each
-//! behaviour against both. Each submodule adds the typed queries of one part of the
-//! data model as `impl Store` blocks, and every query takes the tenant explicitly.
+//! through sqlx's `Any` driver, so queries and the one migration set are written once
+//! in portable SQL and run unchanged on either backend, except where SQLite's one
+//! writer wants a transaction in a single round trip (`script`: posting a message,
+//! purge batches); the tests run each behaviour against both. Each submodule adds the
+//! typed queries of one part of the data model as `impl Store` blocks, and every query
+//! takes the tenant explicitly.
 
 mod bulk;
 mod codec;
@@ -20,8 +22,10 @@ mod migrate;
 mod purge;
 mod purge_lock;
 mod purge_runs;
+mod script;
 mod sentiment;
 mod sessions;
+mod sql;
 mod sqlite;
 mod stats;
 mod users;

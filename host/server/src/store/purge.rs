@@ -13,7 +13,7 @@ use super::{Backend, Store};
 
 mod sql;
 mod sqlite;
-use sql::{Sql, count};
+use super::sql::{Sql, count};
 
 /// Rows a thread purge removed (or would remove), per kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -32,6 +32,13 @@ impl Writer {
         self.pool.begin().await
     }
 
+    /// The connection for a foreground script, counted as a waiting write
+    /// until it is handed out.
+    pub async fn foreground(&self) -> sqlx::Result<PoolConnection<Any>> {
+        let _waiting = self.give_way.foreground();
+        self.pool.acquire().await
+    }
+
     /// The connection for a script that gives way to any foreground write
     /// while the returned guard lives (`give_way` false: one that does not).
     pub async fn background(&self, give_way: bool) -> sqlx::Result<(PoolConnection<Any>, Option<Background>)> {

@@ -4,33 +4,16 @@
 //! writer's batch table. (PostgreSQL's batches, in `purge.rs`, are statements
 //! in a transaction that locks its rows.)
 
-use sqlx::{Any, Row};
-
 use super::ThreadPurge;
-use super::sql::{Sql, count};
 use crate::store::Store;
 use crate::store::error::{Result, StoreError};
-use crate::store::give_way::gave_way;
+use crate::store::script::Turn;
+use crate::store::sql::Sql;
 use crate::store::sqlite::BATCH_TABLE;
 
 /// How many times one SQLite batch gives way to foreground writes before it
 /// runs without giving way, so that a purge under constant load still ends.
 const GIVE_WAY_TIMES: u32 = 8;
-
-/// Roll back whatever a failed script left open; a connection that cannot is
-/// closed, never handed to the next writer in a transaction.
-async fn end_transaction(conn: &mut sqlx::pool::PoolConnection<Any>) {
-    use sqlx::Executor;
-    if let Err(e) = conn.execute("ROLLBACK").await {
-        // SQLite rolls back itself when a write is interrupted (the script gave
-        // way) and after some errors; then nothing is open.
-        let message = e.as_database_error().map(|e| e.message().to_owned());
-        if !message.is_some_and(|m| m.contains("no transaction is active")) {
-            tracing::warn!(error = %e, "rollback after a failed batch failed; closing the connection");
-            conn.close_on_drop();
-        }
-    }
-}
 
 impl Store {
     /// SQLite's batch: one script, one round trip (see `sqlite_write`). The
@@ -70,77 +53,26 @@ impl Store {
                 interventions,
                 comments,
             }),
-            _ => Err(StoreError::Batch(format!("four counts expected, got {counts:?}"))),
+            _ => Err(StoreError::Script(format!("four counts expected, got {counts:?}"))),
         }
     }
 
-    /// Run `script` as one write transaction in a single round trip to SQLite's
-    /// connection thread, and return the value of each `SELECT changes()` in it.
-    /// Every round trip of a transaction holds the one writer connection while
-    /// the caller's thread and SQLite's trade wake-ups, and an ingest that
-    /// arrives meanwhile waits for all of them: one script keeps the writer
-    /// busy only for SQLite's own work. Without `commit` the transaction is
-    /// rolled back instead (a fault injected before the commit).
-    ///
-    /// The script gives way to a foreground write that arrives while it runs
-    /// (see `give_way`): it is rolled back, and run again once that write is
-    /// done, up to `GIVE_WAY_TIMES` times.
-    pub(super) async fn sqlite_write(&self, mut script: Sql, commit: bool) -> Result<Vec<u64>> {
-        script.text.insert_str(0, "BEGIN IMMEDIATE; ");
+    /// Run `script` as a background script (`store::script`) that gives way to
+    /// foreground writes: rolled back, and run again once that write is done,
+    /// up to `GIVE_WAY_TIMES` times. Without `commit` the transaction is rolled
+    /// back instead (a fault injected before the commit).
+    pub(super) async fn sqlite_write(&self, script: Sql, commit: bool) -> Result<Vec<u64>> {
         let mut gave_way = 0;
         loop {
             let give_way = gave_way < GIVE_WAY_TIMES;
-            if let Some(counts) = self.sqlite_script(script.clone(), commit, give_way).await? {
+            let turn = Turn::Background { give_way, commit };
+            if let Some(counts) = self.sqlite_script(script.clone(), turn).await? {
                 return Ok(counts);
             }
             gave_way += 1;
             let in_all = self.writer.note_gave_way();
             tracing::debug!(gave_way, in_all, "a purge script gave way to a foreground write");
         }
-    }
-
-    /// One try of `sqlite_write`: `None` when the script gave way.
-    async fn sqlite_script(&self, script: Sql, commit: bool, give_way: bool) -> Result<Option<Vec<u64>>> {
-        use sqlx::Executor;
-        let writer = self.writer.clone();
-        // A task of its own, so the transaction always ends: a caller that stops
-        // waiting would otherwise drop the statements halfway and leave the
-        // writer connection inside an open transaction.
-        let task = tokio::spawn(async move {
-            let (mut conn, background) = writer.background(give_way).await?;
-            let rows = script.query().fetch_all(&mut *conn).await;
-            // The commit (or rollback) never gives way, so it is a statement of
-            // its own: SQLite looks at the progress handler once more as a
-            // statement ends, and would report a COMMIT that went through as
-            // interrupted.
-            drop(background);
-            let rows = match rows {
-                Ok(rows) if commit => match conn.execute("COMMIT").await {
-                    Ok(_) => rows,
-                    Err(e) => {
-                        end_transaction(&mut conn).await;
-                        return Err(StoreError::from(e));
-                    }
-                },
-                Ok(_) => {
-                    end_transaction(&mut conn).await;
-                    return Ok(Some(Vec::new()));
-                }
-                Err(e) => {
-                    end_transaction(&mut conn).await;
-                    return if give_way && gave_way(&e) {
-                        Ok(None)
-                    } else {
-                        Err(StoreError::from(e))
-                    };
-                }
-            };
-            rows.iter()
-                .map(|row| Ok(count(row.try_get::<i64, _>(0)?)))
-                .collect::<Result<Vec<u64>>>()
-                .map(Some)
-        });
-        task.await.map_err(|e| StoreError::Batch(e.to_string()))?
     }
 
     /// SQLite's orphan batch: one script, which gives way to ingest like a
@@ -166,7 +98,7 @@ impl Store {
         ));
         match self.sqlite_write(sql, true).await?[..] {
             [identities, groups] => Ok((identities, groups)),
-            ref counts => Err(StoreError::Batch(format!("two counts expected, got {counts:?}"))),
+            ref counts => Err(StoreError::Script(format!("two counts expected, got {counts:?}"))),
         }
     }
 }
