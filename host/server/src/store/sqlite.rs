@@ -143,8 +143,10 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
                     conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                     // A WAL grown by a long purge shrinks back once it is reset.
                     conn.execute("PRAGMA journal_size_limit = 67108864").await?;
-                    // Pages read through a mapping, not one pread(2) each.
-                    conn.execute("PRAGMA mmap_size = 268435456").await?;
+                    // No `mmap_size`: a mapped file's page faults waited on the
+                    // pages the checkpoint was writing, and each remap as the
+                    // file grew took the process-wide mmap lock. pread(2) put
+                    // ingest's median at 1.2-1.3 ms against 1.6 (BENCHMARKS.md).
                 }
                 Ok(())
             })
@@ -185,6 +187,28 @@ mod tests {
                 .await
                 .unwrap();
         }
+    }
+
+    /// SQLite as `.cargo/config.toml` has it built: each connection with a
+    /// page cache of its own, and no memory counting, so no connection waits
+    /// on a process-wide mutex that another holds.
+    #[tokio::test]
+    async fn sqlite_is_built_without_process_wide_cache_and_memory_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(&opened.readers)
+            .await
+            .unwrap();
+        let hint = "libsqlite3-sys was built without LIBSQLITE3_FLAGS from .cargo/config.toml";
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{hint}: {options:?}"
+        );
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{hint}: {options:?}"
+        );
     }
 
     #[tokio::test]
