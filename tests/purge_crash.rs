@@ -1,16 +1,16 @@
 //! Crash safety with a real crash: `exthost serve` killed with SIGKILL in the
-//! middle of a purge run, then started again on the SQLite file it left. The
-//! run it died in shows as interrupted, no thread is left part-deleted, and a
-//! second run ends where one clean run on a copy of the same data ends.
-//! (tests/purge.rs injects a fault between two deletes of one batch instead,
-//! on both backends; this one lets the kernel end the process wherever it is.)
+//! middle of a purge run, then started again on the database it left, on
+//! SQLite and on PostgreSQL. The run it died in shows as interrupted, no
+//! thread is left part-deleted, and a second run ends where one clean run on
+//! the same data ends. (tests/purge.rs injects a fault between two deletes of
+//! one batch instead; this one lets the kernel end the process wherever it is.)
 
 use exthost_tests::process::Process;
 use exthost_tests::purge::{DAY, add_purge, all_on, run_purge, snapshot, thread_shapes};
-use exthost_tests::server::sqlite_url;
+use exthost_tests::server::{Db, PgSchema, sqlite_url};
 use serde_json::json;
 use sqlx::AnyPool;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
 
 const EXTHOST: &str = env!("CARGO_BIN_EXE_exthost-cli");
@@ -18,83 +18,123 @@ const EXTHOST: &str = env!("CARGO_BIN_EXE_exthost-cli");
 /// Idle threads: each run takes a few dozen batches, so a kill lands inside one.
 const THREADS: &str = "30000";
 
-async fn open(data_dir: &Path) -> AnyPool {
-    AnyPool::connect(&sqlite_url(data_dir))
-        .await
-        .expect("open the server's database")
+/// One database a server runs on: a SQLite file in its data dir, or a fresh
+/// PostgreSQL schema.
+struct Target {
+    data_dir: PathBuf,
+    /// What the server is given: none for the SQLite file in its data dir.
+    database_url: Option<String>,
 }
 
-/// `exthost seed` into `data_dir`, then no time-series row left within a day
-/// of the 30-day cutoff: the clean run and the rerun start minutes apart, and
-/// must find the same rows past retention.
-async fn seed(data_dir: &Path) {
-    let out = tokio::process::Command::new(EXTHOST)
-        .args([
-            "seed",
-            "--threads",
-            THREADS,
-            "--messages-per-thread",
-            "4",
-            "--seed",
-            "5",
-        ])
-        .env("EXTHOST_DATA_DIR", data_dir)
-        .env_remove("EXTHOST_CONFIG")
-        .env_remove("EXTHOST_DATABASE_URL")
-        .output()
-        .await
-        .expect("run exthost seed");
-    assert!(out.status.success(), "exthost seed: {out:?}");
-    let db = open(data_dir).await;
-    let cutoff = exthost::store::now_ms() - 30 * DAY;
-    for (table, time) in [("stat", "at"), ("agent_activity", "at"), ("event", "created_at")] {
-        let sql = format!("DELETE FROM {table} WHERE {time} BETWEEN $1 AND $2");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(cutoff - DAY)
-            .bind(cutoff + DAY)
-            .execute(&db)
-            .await
-            .unwrap_or_else(|e| panic!("clear {table} near the cutoff: {e}"));
+impl Target {
+    fn new(data_dir: PathBuf, schema: Option<&PgSchema>) -> Target {
+        std::fs::create_dir_all(&data_dir).expect("data dir");
+        Target {
+            data_dir,
+            database_url: schema.map(|s| s.url.clone()),
+        }
     }
-    db.close().await;
-}
 
-fn copy_db(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("data dir");
-    std::fs::copy(from.join("exthost.db"), to.join("exthost.db")).expect("copy the seeded database");
+    fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
+    }
+
+    async fn open(&self) -> AnyPool {
+        let url = self
+            .database_url()
+            .map_or_else(|| sqlite_url(&self.data_dir), str::to_owned);
+        AnyPool::connect(&url).await.expect("open the server's database")
+    }
+
+    async fn serve(&self) -> Process {
+        Process::serve(EXTHOST, &self.data_dir, self.database_url()).await
+    }
+
+    /// `exthost seed`, the same rows for the same `now`; then no time-series
+    /// row left within a day of the 30-day cutoff: the clean run and the rerun
+    /// start minutes apart, and must find the same rows past retention.
+    async fn seed(&self, now: i64) {
+        let mut command = tokio::process::Command::new(EXTHOST);
+        command.arg("seed");
+        if let Some(url) = self.database_url() {
+            command.args(["--database", url]);
+        }
+        let out = command
+            .args(["--threads", THREADS, "--messages-per-thread", "4", "--seed", "5"])
+            .args(["--now", &now.to_string()])
+            .env("EXTHOST_DATA_DIR", &self.data_dir)
+            .env_remove("EXTHOST_CONFIG")
+            .env_remove("EXTHOST_DATABASE_URL")
+            .output()
+            .await
+            .expect("run exthost seed");
+        assert!(out.status.success(), "exthost seed: {out:?}");
+        let db = self.open().await;
+        let cutoff = exthost::store::now_ms() - 30 * DAY;
+        for (table, time) in [("stat", "at"), ("agent_activity", "at"), ("event", "created_at")] {
+            let sql = format!("DELETE FROM {table} WHERE {time} BETWEEN $1 AND $2");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(cutoff - DAY)
+                .bind(cutoff + DAY)
+                .execute(&db)
+                .await
+                .unwrap_or_else(|e| panic!("clear {table} near the cutoff: {e}"));
+        }
+        db.close().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_mid_run_then_rerun_equals_a_clean_run() {
+async fn killed_mid_run_then_rerun_equals_a_clean_run_on_sqlite() {
+    killed_mid_run_then_rerun_equals_a_clean_run(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_run_then_rerun_equals_a_clean_run_on_postgres() {
+    killed_mid_run_then_rerun_equals_a_clean_run(Db::Postgres).await;
+}
+
+async fn killed_mid_run_then_rerun_equals_a_clean_run(db: Db) {
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (seeded, clean, killed) = (
-        dir.path().join("seeded"),
-        dir.path().join("clean"),
-        dir.path().join("killed"),
-    );
-    seed(&seeded).await;
-    // Closed by the last connection, the file holds everything (no WAL beside it).
-    assert!(!seeded.join("exthost.db-wal").exists());
-    copy_db(&seeded, &clean);
-    copy_db(&seeded, &killed);
-    let before = open(&seeded).await;
+    let schemas = match db {
+        Db::Sqlite => None,
+        Db::Postgres => Some((PgSchema::create().await, PgSchema::create().await)),
+    };
+    let clean = Target::new(dir.path().join("clean"), schemas.as_ref().map(|s| &s.0));
+    let killed = Target::new(dir.path().join("killed"), schemas.as_ref().map(|s| &s.1));
+    // A task of its own, so the schemas are dropped even when it fails.
+    let outcome = tokio::spawn(crash_and_rerun(clean, killed)).await;
+    if let Some((clean, killed)) = schemas {
+        clean.drop().await;
+        killed.drop().await;
+    }
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn crash_and_rerun(clean: Target, killed: Target) {
+    let now = exthost::store::now_ms();
+    clean.seed(now).await;
+    killed.seed(now).await;
+    let before = killed.open().await;
     let shapes_before = thread_shapes(&before).await;
     before.close().await;
 
     // One clean run.
-    let server = Process::serve(EXTHOST, &clean).await;
+    let server = clean.serve().await;
     let id = add_purge(&server.api, all_on("")).await;
     let run = run_purge(&server.api, &id, false).await;
     assert_eq!(run["state"], "finished", "{run}");
     let idle_threads = run["counts"]["threads"].as_u64().expect("a count");
     server.stop().await;
-    let db = open(&clean).await;
+    let db = clean.open().await;
     let clean_rows = snapshot(&db).await;
     db.close().await;
 
     // The same data, the process killed once some threads are gone.
-    let server = Process::serve(EXTHOST, &killed).await;
+    let server = killed.serve().await;
     let id = add_purge(&server.api, all_on("")).await;
     let reply = server
         .api
@@ -102,7 +142,7 @@ async fn killed_mid_run_then_rerun_equals_a_clean_run() {
         .await;
     assert_eq!(reply.status, 202, "{reply:?}");
     let run_id = reply.json()["id"].as_str().expect("run id").to_owned();
-    let db = open(&killed).await;
+    let db = killed.open().await;
     let threads_before = shapes_before.len() as i64;
     let mut polls = 0;
     loop {
@@ -149,7 +189,7 @@ async fn killed_mid_run_then_rerun_equals_a_clean_run() {
     db.close().await;
 
     // Started again: the dead run shows as interrupted, and a rerun finishes the job.
-    let server = Process::serve(EXTHOST, &killed).await;
+    let server = killed.serve().await;
     let reply = server
         .api
         .get(&format!("/api/v1/extensions/{id}/purge-runs/{run_id}"))
@@ -164,7 +204,7 @@ async fn killed_mid_run_then_rerun_equals_a_clean_run() {
         "{rerun}"
     );
     server.stop().await;
-    let db = open(&killed).await;
+    let db = killed.open().await;
     assert_eq!(
         snapshot(&db).await,
         clean_rows,

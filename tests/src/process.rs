@@ -20,10 +20,16 @@ pub struct Process {
 }
 
 impl Process {
-    /// Start `exe serve` on `data_dir` (its SQLite file and keys) with the test
-    /// token and no scheduled purge, and wait until it serves.
-    pub async fn serve(exe: &str, data_dir: &Path) -> Process {
-        let mut child = tokio::process::Command::new(exe)
+    /// Start `exe serve` on `data_dir` (its keys, and its SQLite file when no
+    /// `database_url` is given) with the test token and no scheduled purge,
+    /// and wait until it serves.
+    pub async fn serve(exe: &str, data_dir: &Path, database_url: Option<&str>) -> Process {
+        let mut command = tokio::process::Command::new(exe);
+        match database_url {
+            Some(url) => command.env("EXTHOST_DATABASE_URL", url),
+            None => command.env_remove("EXTHOST_DATABASE_URL"),
+        };
+        let mut child = command
             .arg("serve")
             .env("EXTHOST_DATA_DIR", data_dir)
             .env("EXTHOST_LISTEN", "127.0.0.1:0")
@@ -32,7 +38,6 @@ impl Process {
             .env("EXTHOST_LOG_FORMAT", "json")
             .env("RUST_LOG", "info")
             .env_remove("EXTHOST_CONFIG")
-            .env_remove("EXTHOST_DATABASE_URL")
             .stdin(Stdio::null())
             // The log goes to stdout; a panic's message to stderr, left to the test's.
             .stdout(Stdio::piped())

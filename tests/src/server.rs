@@ -87,6 +87,39 @@ pub fn sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rw", data_dir.join("exthost.db").display())
 }
 
+/// A fresh schema of the test PostgreSQL, and the URL that puts a connection
+/// in it; `drop` removes it with everything in it.
+pub struct PgSchema {
+    admin: PgConnection,
+    name: String,
+    pub url: String,
+}
+
+impl PgSchema {
+    pub async fn create() -> PgSchema {
+        let base = std::env::var(PG_URL_VAR).unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
+        let name = format!("t_{}", exthost::store::new_id());
+        let mut admin = PgConnection::connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {base} is needed ({e}); or set {PG_URL_VAR}"));
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .await
+            .expect("create test schema");
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{name}");
+        PgSchema { admin, name, url }
+    }
+
+    pub async fn drop(mut self) {
+        self.admin
+            .execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name)))
+            .await
+            .expect("drop test schema");
+        self.admin.close().await.ok();
+    }
+}
+
 /// Start a server on `db`, run `body` against it, then stop it and drop what it stored.
 pub async fn run<F, Fut>(db: Db, options: Options, body: F)
 where
@@ -101,17 +134,9 @@ where
         // The default: no URL, a SQLite file in the data dir.
         Db::Sqlite => (None, sqlite_url(&data_dir)),
         Db::Postgres => {
-            let base = std::env::var(PG_URL_VAR).unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
-            let schema = format!("t_{}", exthost::store::new_id());
-            let mut conn = PgConnection::connect(&base)
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL at {base} is needed ({e}); or set {PG_URL_VAR}"));
-            conn.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .await
-                .expect("create test schema");
-            admin = Some((conn, schema.clone()));
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+            let schema = PgSchema::create().await;
+            let url = schema.url.clone();
+            admin = Some(schema);
             (Some(url.clone()), url)
         }
     };
@@ -162,11 +187,8 @@ where
     })
     .await;
 
-    if let Some((mut conn, schema)) = admin {
-        conn.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-            .await
-            .expect("drop test schema");
-        conn.close().await.ok();
+    if let Some(schema) = admin {
+        schema.drop().await;
     }
     drop(dir);
     if let Err(e) = outcome {

@@ -46,6 +46,10 @@ enum Command {
         /// The generator's seed: the same seed gives the same rows.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The clock the data is placed around, in unix milliseconds (default:
+        /// now): with it, the same seed gives the same rows byte for byte.
+        #[arg(long)]
+        now: Option<i64>,
     },
     /// Work with extension components.
     Plugin {
@@ -159,6 +163,7 @@ async fn main() -> anyhow::Result<()> {
             messages_per_thread,
             idle_share,
             seed,
+            now,
         } => {
             let mut config = Config::load(config.as_deref())?;
             if database.is_some() {
@@ -183,7 +188,7 @@ async fn main() -> anyhow::Result<()> {
                 messages_per_thread,
                 idle_share,
                 seed,
-                now: exthost::store::now_ms(),
+                now: now.unwrap_or_else(exthost::store::now_ms),
             };
             let started = std::time::Instant::now();
             let report = exthost::seed::seed(&store, &options)
