@@ -15,10 +15,10 @@ mod saml_support;
 use exthost::web::return_to::encode;
 use exthost_tests::browser::{client as browser, send};
 use exthost_tests::logs::captured as logs;
+use exthost_tests::saml::try_sign_py;
 use exthost_tests::server::Server;
 use saml_support::*;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 // ---- accepted ---------------------------------------------------------------------------
@@ -308,28 +308,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 fn verify_redirect(url: &str, metadata: &str, private_key_pem: &str) -> Result<Value, String> {
-    let mut child = Command::new(exthost_artifacts::python_toolchain::PYTHON)
-        .arg(script())
-        .arg("verify-redirect")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the build's Python virtualenv");
-    use std::io::Write;
     let input = json!({ "url": url, "metadata": metadata, "private_key_pem": private_key_pem });
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.to_string().as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("python");
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).expect("JSON"))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    try_sign_py(&["verify-redirect"], &input.to_string()).map(|out| serde_json::from_str(&out).expect("JSON"))
 }
 
 /// Signing on: the platform makes the SP key once; the metadata publishes its

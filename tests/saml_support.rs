@@ -10,10 +10,9 @@ use exthost::store::{Role, User};
 use exthost::web::return_to::encode;
 use exthost_tests::browser::{self, Answer, client as browser, send};
 use exthost_tests::logs::captured as logs;
+use exthost_tests::saml::sign_py;
 use exthost_tests::server::{Options, Server};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 pub const IDP_ENTITY: &str = "https://idp.example.test/saml/entity";
 pub const IDP_SSO: &str = "https://idp.example.test/saml/sso";
@@ -30,35 +29,6 @@ pub fn capturing() -> Options {
 
 // ---- the independent identity provider (Python) ---------------------------------
 
-pub fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/saml/sign.py")
-}
-
-pub fn python(args: &[&str], input: &str) -> String {
-    let mut child = Command::new(exthost_artifacts::python_toolchain::PYTHON)
-        .arg(script())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the build's Python virtualenv runs the SAML identity provider");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write to python");
-    let out = child.wait_with_output().expect("python output");
-    assert!(
-        out.status.success(),
-        "sign.py {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
-
 /// Keys and certificates made in this run: `idp` (the configured one) and `other`.
 pub struct Idp {
     dir: tempfile::TempDir,
@@ -70,7 +40,7 @@ impl Idp {
     pub fn new() -> Idp {
         let dir = tempfile::tempdir().expect("key dir");
         let path = dir.path().to_str().expect("a path").to_string();
-        let fingerprints: Value = serde_json::from_str(&python(&["keys", &path, "idp", "other"], "")).expect("JSON");
+        let fingerprints: Value = serde_json::from_str(&sign_py(&["keys", &path, "idp", "other"], "")).expect("JSON");
         Idp { dir, fingerprints }
     }
 
@@ -87,7 +57,7 @@ impl Idp {
 
     /// Sign every spec (one Python process); the XML texts, in order.
     pub fn sign(&self, specs: &[Value]) -> Vec<String> {
-        let out = python(&["responses"], &Value::Array(specs.to_vec()).to_string());
+        let out = sign_py(&["responses"], &Value::Array(specs.to_vec()).to_string());
         serde_json::from_str(&out).expect("a JSON list")
     }
 }

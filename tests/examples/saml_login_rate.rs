@@ -1,7 +1,7 @@
 //! Successful SAML logins per second through the assertion consumer service:
 //! the real server (SQLite in a temporary data dir) with the built-in
 //! `saml-sso` extension, and `CONCURRENCY` clients posting responses signed
-//! beforehand by signxml (tests/fixtures/saml/sign.py, one Python process,
+//! beforehand by signxml (`exthost_tests::saml`, one Python process,
 //! RSA-SHA256 on the Response), checking that every answer starts a session.
 //! Each login is the whole path: the form read, the on-login hook (base64,
 //! parsing, the structural checks, exclusive c14n, the digest and the RSA
@@ -13,34 +13,12 @@
 
 use base64::Engine;
 use exthost::store::{Role, User};
+use exthost_tests::saml::sign_py;
 use exthost_tests::server::{self, Db, Options, Server};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const IDP: &str = "https://idp.example.test/saml/entity";
-
-fn python(args: &[&str], input: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/saml/sign.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with signxml");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("python");
-    assert!(out.status.success(), "sign.py {args:?} failed");
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
 
 async fn login(client: &reqwest::Client, s: &Server, encoded: String) -> Duration {
     let started = Instant::now();
@@ -66,7 +44,7 @@ async fn login(client: &reqwest::Client, s: &Server, encoded: String) -> Duratio
 async fn bench(s: Server, total: usize, concurrency: usize) {
     let dir = tempfile::tempdir().expect("key dir");
     let path = dir.path().display().to_string();
-    let fingerprints: Value = serde_json::from_str(&python(&["keys", &path, "idp"], "")).expect("JSON");
+    let fingerprints: Value = serde_json::from_str(&sign_py(&["keys", &path, "idp"], "")).expect("JSON");
     let settings = json!({
         "used_as_default_authentication": true,
         "issuer": IDP,
@@ -114,7 +92,7 @@ async fn bench(s: Server, total: usize, concurrency: usize) {
         })
         .collect();
     let signed: Vec<String> =
-        serde_json::from_str(&python(&["responses"], &Value::Array(specs).to_string())).expect("JSON");
+        serde_json::from_str(&sign_py(&["responses"], &Value::Array(specs).to_string())).expect("JSON");
     let mut encoded: Vec<String> = signed
         .iter()
         .map(|x| base64::engine::general_purpose::STANDARD.encode(x))

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod logs;
 pub mod process;
 pub mod purge;
+pub mod saml;
 pub mod server;
 pub mod shell;
 
