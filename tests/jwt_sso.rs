@@ -148,21 +148,8 @@ async fn enable(s: &Server, settings: Value) -> String {
 }
 
 async fn agent(s: &Server, id: &str, jwt_external_id: Option<&str>, external_id: Option<&str>) {
-    let user = User {
-        id: id.into(),
-        email: format!("{id}@example.com"),
-        name: format!("Agent {id}"),
-        password_hash: Some(exthost::bootstrap::hash_password(&format!("pw-{id}")).expect("hash")),
-        external_id: external_id.map(Into::into),
-        jwt_external_id: jwt_external_id.map(Into::into),
-        role: Role::Agent,
-        created_at: 0,
-    };
-    s.state
-        .store
-        .insert_user(s.state.registry.tenant(), &user)
-        .await
-        .expect("insert agent");
+    s.add_agent(id, &format!("{id}@example.com"), external_id, jwt_external_id)
+        .await;
 }
 
 async fn password_login(s: &Server, email: &str, password: &str) -> Answer {

@@ -6,7 +6,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use exthost::store::{Role, User};
 use exthost::web::return_to::encode;
 use exthost_tests::browser::{self, Answer, client as browser, send};
 use exthost_tests::logs::captured as logs;
@@ -221,21 +220,8 @@ pub async fn edit(s: &Server, id: &str, settings: Value) {
 }
 
 pub async fn agent(s: &Server, id: &str, external_id: &str) {
-    let user = User {
-        id: id.into(),
-        email: format!("{id}@agents.example.com"),
-        name: format!("Agent {id}"),
-        password_hash: Some(exthost::bootstrap::hash_password(&format!("pw-{id}")).expect("hash")),
-        external_id: Some(external_id.into()),
-        jwt_external_id: None,
-        role: Role::Agent,
-        created_at: 0,
-    };
-    s.state
-        .store
-        .insert_user(s.state.registry.tenant(), &user)
-        .await
-        .expect("insert agent");
+    s.add_agent(id, &format!("{id}@agents.example.com"), Some(external_id), None)
+        .await;
 }
 
 pub fn spec_for(s: &Server, idp: &Idp, request: &str) -> Value {

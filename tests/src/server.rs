@@ -7,6 +7,7 @@
 
 use exthost::config::Config;
 use exthost::state::AppState;
+use exthost::store::{Role, User};
 use sqlx::{AnyPool, Connection, Executor, PgConnection};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -69,6 +70,26 @@ impl Server {
     /// The database, read directly.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Store an agent `id` with password `pw-{id}` and these external ids
+    /// (SAML's NameID or attribute, JWT's `sub`) straight into the database.
+    pub async fn add_agent(&self, id: &str, email: &str, external_id: Option<&str>, jwt_external_id: Option<&str>) {
+        let user = User {
+            id: id.into(),
+            email: email.into(),
+            name: format!("Agent {id}"),
+            password_hash: Some(exthost::bootstrap::hash_password(&format!("pw-{id}")).expect("hash")),
+            external_id: external_id.map(Into::into),
+            jwt_external_id: jwt_external_id.map(Into::into),
+            role: Role::Agent,
+            created_at: 0,
+        };
+        self.state
+            .store
+            .insert_user(self.state.registry.tenant(), &user)
+            .await
+            .expect("insert agent");
     }
 
     /// How many rows `table` holds, every tenant included.
