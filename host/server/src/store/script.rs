@@ -65,21 +65,9 @@ impl Store {
             // own: SQLite looks at the progress handler once more as a statement
             // ends, and would report a COMMIT that went through as interrupted.
             drop(background);
-            let rows = match (rows, turn) {
-                (Ok(rows), Turn::Foreground | Turn::Background { commit: true, .. }) => {
-                    if let Turn::Background { .. } = turn
-                        && let Err(e) = conn.execute("COMMIT").await
-                    {
-                        end_transaction(&mut conn).await;
-                        return Err(StoreError::from(e));
-                    }
-                    rows
-                }
-                (Ok(_), Turn::Background { commit: false, .. }) => {
-                    end_transaction(&mut conn).await;
-                    return Ok(Some(Vec::new()));
-                }
-                (Err(e), _) => {
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(e) => {
                     end_transaction(&mut conn).await;
                     let may_give_way = matches!(turn, Turn::Background { give_way: true, .. });
                     return if may_give_way && gave_way(&e) {
@@ -89,6 +77,20 @@ impl Store {
                     };
                 }
             };
+            match turn {
+                // The script committed.
+                Turn::Foreground => {}
+                Turn::Background { commit: true, .. } => {
+                    if let Err(e) = conn.execute("COMMIT").await {
+                        end_transaction(&mut conn).await;
+                        return Err(StoreError::from(e));
+                    }
+                }
+                Turn::Background { commit: false, .. } => {
+                    end_transaction(&mut conn).await;
+                    return Ok(Some(Vec::new()));
+                }
+            }
             rows.iter()
                 .map(|row| Ok(count(row.try_get::<i64, _>(0)?)))
                 .collect::<Result<Vec<u64>>>()
