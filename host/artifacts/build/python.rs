@@ -24,12 +24,16 @@ const EXAMPLES: &[Example] = &[Example {
 fn componentize_py(target_dir: &Path) -> PathBuf {
     let venv = target_dir.join("python-venv");
     let exe = venv.join("bin").join("componentize-py");
-    // The stamp names every pinned package, so changing a pin reinstalls.
+    // The stamp names every pinned package, so changing a pin reinstalls. It
+    // holds the path the virtualenv was made at: its scripts' shebangs name
+    // that path, so in a moved target dir componentize-py cannot start, and
+    // the virtualenv is made again.
     let stamp = venv.join(format!("{COMPONENTIZE_PY}+{}", TEST_SIGNERS.join("+")));
-    if !stamp.exists() || !exe.exists() {
+    let made_here = std::fs::read_to_string(&stamp).is_ok_and(|at| Path::new(&at) == venv);
+    if !made_here || !exe.exists() {
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
         run(
-            Command::new(python).args(["-m", "venv"]).arg(&venv),
+            Command::new(python).args(["-m", "venv", "--clear"]).arg(&venv),
             "creating a Python virtualenv",
             HINT,
         );
@@ -42,7 +46,7 @@ fn componentize_py(target_dir: &Path) -> PathBuf {
             "pip install componentize-py pyjwt signxml",
             HINT,
         );
-        std::fs::write(&stamp, "").expect("write the install stamp");
+        std::fs::write(&stamp, venv.as_os_str().as_encoded_bytes()).expect("write the install stamp");
     }
     exe
 }
