@@ -29,7 +29,7 @@ fn componentize_py(target_dir: &Path) -> PathBuf {
     // that path, so in a moved target dir componentize-py cannot start, and
     // the virtualenv is made again.
     let stamp = venv.join(format!("{COMPONENTIZE_PY}+{}", TEST_SIGNERS.join("+")));
-    let made_here = std::fs::read_to_string(&stamp).is_ok_and(|at| Path::new(&at) == venv);
+    let made_here = std::fs::read(&stamp).is_ok_and(|at| at == venv.as_os_str().as_encoded_bytes());
     if !made_here || !exe.exists() {
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
         run(
