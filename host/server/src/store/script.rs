@@ -56,9 +56,14 @@ impl Store {
         // waiting would otherwise drop the statements halfway and leave the
         // writer connection inside an open transaction.
         let task = tokio::spawn(async move {
-            let (mut conn, background) = match turn {
-                Turn::Foreground => (writer.foreground().await?, None),
-                Turn::Background { give_way, .. } => writer.background(give_way).await?,
+            // `_held` lasts to the end of the task: a background script's
+            // COMMIT must not land inside the checkpointer's hold (`sqlite`).
+            let (mut conn, background, _held) = match turn {
+                Turn::Foreground => (writer.foreground().await?, None, None),
+                Turn::Background { give_way, .. } => {
+                    let (conn, background, held) = writer.background(give_way).await?;
+                    (conn, background, Some(held))
+                }
             };
             let rows = script.query().fetch_all(&mut *conn).await;
             // A background commit never gives way, so it is a statement of its

@@ -6,6 +6,8 @@
 //! that arrives while it runs (`give_way`). Checkpoints run off the write path: automatic
 //! checkpoints are off on every connection and a background task copies the WAL
 //! back into the database, so no commit pays for a checkpoint's copy and fsync.
+//! It also holds purge batches off for a moment when the WAL has grown, so
+//! that the WAL starts over instead of growing through a whole purge.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -32,6 +34,13 @@ pub(super) const BATCH_TABLE: &str = "temp.batch_ids";
 /// How often the background task checkpoints the WAL.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
+/// WAL frames (of 4 KiB pages: 32 MiB) past which the checkpointer makes the
+/// next write start the WAL over (`Checkpointer::start_over`).
+const START_OVER_FRAMES: i64 = 8_192;
+
+/// Checkpoints tried under one hold before giving up until the next round.
+const START_OVER_TRIES: u32 = 8;
+
 /// The pools of one SQLite database.
 pub(super) struct Opened {
     pub readers: AnyPool,
@@ -46,8 +55,45 @@ pub(super) struct Checkpointer {
     stop: Arc<Notify>,
 }
 
+/// What a `PRAGMA wal_checkpoint` reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Checkpoint {
+    /// Frames in the WAL when it began.
+    frames: i64,
+    /// Of those, how many are now copied back into the database.
+    copied: i64,
+}
+
+/// One PASSIVE checkpoint: it never waits for readers or the writer, copies
+/// what it can now and leaves the rest to the next round.
+async fn checkpoint(pool: &AnyPool) -> Option<Checkpoint> {
+    use sqlx::Row;
+    let started = std::time::Instant::now();
+    match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await {
+        Ok(row) => {
+            // (busy, frames in the WAL, frames copied back)
+            let done = Checkpoint {
+                frames: row.try_get::<i64, _>(1).unwrap_or(-1),
+                copied: row.try_get::<i64, _>(2).unwrap_or(-1),
+            };
+            // For reading a purge's latency beside its checkpoints.
+            tracing::debug!(
+                wal_frames = done.frames,
+                copied = done.copied,
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "checkpoint"
+            );
+            Some(done)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+            None
+        }
+    }
+}
+
 impl Checkpointer {
-    fn start(pool: AnyPool) -> Checkpointer {
+    fn start(pool: AnyPool, writer: Writer, start_over_frames: i64) -> Checkpointer {
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
         tokio::spawn(async move {
@@ -59,26 +105,48 @@ impl Checkpointer {
                 if pool.is_closed() {
                     break;
                 }
-                // PASSIVE never waits for readers or the writer: it copies what it
-                // can now and leaves the rest to the next round.
-                let started = std::time::Instant::now();
-                match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await {
-                    Ok(row) => {
-                        use sqlx::Row;
-                        // (busy, frames in the WAL, frames copied back), for reading
-                        // a purge's latency beside its checkpoints.
-                        tracing::debug!(
-                            wal_frames = row.try_get::<i64, _>(1).unwrap_or(-1),
-                            copied = row.try_get::<i64, _>(2).unwrap_or(-1),
-                            elapsed_us = started.elapsed().as_micros() as u64,
-                            "checkpoint"
-                        );
-                    }
-                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                if checkpoint(&pool).await.is_some_and(|c| c.frames > start_over_frames) {
+                    Self::start_over(&pool, &writer).await;
                 }
             }
         });
         Checkpointer { stop }
+    }
+
+    /// Let the next write start the WAL over instead of growing it. SQLite
+    /// starts over only at a write transaction that began after a checkpoint
+    /// had copied every frame back and while none ran. A purge's batches, back
+    /// to back, never leave such a moment: each checkpoint ends with the frames
+    /// written while it ran still to copy, so one purge grew the WAL to 790 MB
+    /// (BENCHMARKS.md). So background scripts are held off (foreground writes
+    /// still go) and the WAL checkpointed until one round copied every frame
+    /// and the next found nothing new; the hold is usually well under a
+    /// millisecond, since the round before it copied nearly everything.
+    async fn start_over(pool: &AnyPool, writer: &Writer) {
+        let started = std::time::Instant::now();
+        let _held = writer.hold_background().await;
+        let mut previous = None;
+        let mut tries = 0;
+        let done = loop {
+            if tries == START_OVER_TRIES {
+                break false;
+            }
+            tries += 1;
+            let Some(now) = checkpoint(pool).await else {
+                break false;
+            };
+            // A foreground write during the last round shows as more frames.
+            if now.copied == now.frames && previous == Some(now.frames) {
+                break true;
+            }
+            previous = Some(now.frames);
+        };
+        tracing::debug!(
+            done,
+            tries,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "WAL ready to start over"
+        );
     }
 
     pub fn stop(&self) {
@@ -94,6 +162,8 @@ impl Drop for Checkpointer {
 }
 
 pub(super) async fn open(url: &str) -> Result<Opened> {
+    // `Store::open` does this too; here it lets this module's tests run alone.
+    sqlx::any::install_default_drivers();
     // The Any driver takes only a URL, and hands the SQLite driver back everything
     // after `sqlite:` as the file name and its parameters.
     let (any_url, in_memory) = match url.strip_prefix("sqlite:") {
@@ -141,8 +211,11 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
                 if !in_memory {
                     // The background task checkpoints instead (see the module doc).
                     conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
-                    // A WAL grown by a long purge shrinks back once it is reset.
-                    conn.execute("PRAGMA journal_size_limit = 67108864").await?;
+                    // A purge starts the WAL over every 32 MB or so and took it
+                    // to 80 MB at most (`Checkpointer::start_over`); a limit above
+                    // that spares each start-over a truncation, and a WAL that
+                    // something longer grew is cut back to it when it starts over.
+                    conn.execute("PRAGMA journal_size_limit = 134217728").await?;
                     // No `mmap_size`: a mapped file's page faults waited on the
                     // pages the checkpoint was writing, and each remap as the
                     // file grew took the process-wide mmap lock. pread(2) put
@@ -166,10 +239,12 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
         .max_connections(1)
         .connect_with(options)
         .await?;
-    let checkpointer = (!in_memory).then(|| Arc::new(Checkpointer::start(readers.clone())));
+    let writer = Writer::new(writer, give_way);
+    let checkpointer =
+        (!in_memory).then(|| Arc::new(Checkpointer::start(readers.clone(), writer.clone(), START_OVER_FRAMES)));
     Ok(Opened {
         readers,
-        writer: Writer::new(writer, give_way),
+        writer,
         checkpointer,
     })
 }
@@ -234,6 +309,37 @@ mod tests {
             tokio::time::sleep(CHECKPOINT_EVERY / 4).await;
         }
         assert!(grown, "the database file never received the WAL's pages");
+    }
+
+    /// Background scripts back to back, as a purge runs its batches, never
+    /// leave a moment when the WAL is all copied back; the checkpointer makes
+    /// one, so the WAL starts over instead of keeping everything written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn back_to_back_background_scripts_let_the_wal_start_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let opened = open(path.to_str().unwrap()).await.unwrap();
+        // The store's own task, with a threshold of 1 MB instead of 32.
+        opened.checkpointer.as_ref().unwrap().stop();
+        let _small = Checkpointer::start(opened.readers.clone(), opened.writer.clone(), 256);
+        opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
+        let wal = dir.path().join("c.db-wal");
+        let (mut written, mut largest) = (0u64, 0u64);
+        let started = std::time::Instant::now();
+        while started.elapsed() < CHECKPOINT_EVERY * 10 {
+            let (mut conn, _, held) = opened.writer.background(false).await.unwrap();
+            conn.execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (randomblob(20000)); COMMIT")
+                .await
+                .unwrap();
+            drop((conn, held));
+            written += 20_000;
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        }
+        assert!(written > 4 << 20, "only {written} bytes written");
+        assert!(
+            largest < written / 2,
+            "the WAL reached {largest} bytes of {written} written: it never started over"
+        );
     }
 
     #[tokio::test]

@@ -2,7 +2,8 @@
 //! and the bookkeeping that lets a background batch give way: each write made
 //! through `&Writer` or its `begin` counts as a foreground write waiting until
 //! it has run, and only `background` hands out the connection without counting
-//! (see `give_way`).
+//! (see `give_way`). Background scripts can also be held off for a moment, which
+//! SQLite's checkpointer needs to start the WAL over during a long purge.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use futures_core::stream::{BoxStream, Stream};
 use sqlx::any::{AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Either, Execute, Executor, SqlStr, Transaction};
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use super::give_way::{Background, Foreground, GiveWay};
 
@@ -20,11 +22,21 @@ use super::give_way::{Background, Foreground, GiveWay};
 pub(super) struct Writer {
     pool: AnyPool,
     give_way: Arc<GiveWay>,
+    /// Every background script holds a share while it runs; `hold_background`
+    /// takes all of it.
+    hold: Arc<RwLock<()>>,
 }
+
+/// A background script's share of `Writer::hold`, kept until it has committed.
+pub(super) type Held = OwnedRwLockReadGuard<()>;
 
 impl Writer {
     pub fn new(pool: AnyPool, give_way: Arc<GiveWay>) -> Writer {
-        Writer { pool, give_way }
+        Writer {
+            pool,
+            give_way,
+            hold: Arc::default(),
+        }
     }
 
     pub async fn begin(&self) -> sqlx::Result<Transaction<'static, Any>> {
@@ -40,10 +52,19 @@ impl Writer {
     }
 
     /// The connection for a script that gives way to any foreground write
-    /// while the returned guard lives (`give_way` false: one that does not).
-    pub async fn background(&self, give_way: bool) -> sqlx::Result<(PoolConnection<Any>, Option<Background>)> {
+    /// while the returned `Background` lives (`give_way` false: one that does
+    /// not). It waits while background scripts are held off, and holds the
+    /// next hold off until `Held` drops.
+    pub async fn background(&self, give_way: bool) -> sqlx::Result<(PoolConnection<Any>, Option<Background>, Held)> {
+        let held = self.hold.clone().read_owned().await;
         let conn = self.pool.acquire().await?;
-        Ok((conn, give_way.then(|| self.give_way.background())))
+        Ok((conn, give_way.then(|| self.give_way.background()), held))
+    }
+
+    /// Keep background scripts off the writer until the guard drops, once the
+    /// ones running have ended. Foreground writes still go.
+    pub async fn hold_background(&self) -> OwnedRwLockWriteGuard<()> {
+        self.hold.clone().write_owned().await
     }
 
     /// Count a background script that gave way; returns how many have.
