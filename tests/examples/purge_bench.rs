@@ -4,7 +4,8 @@
 //! activities), then one real run of the built-in purge extension with every
 //! kind on. Reports messages deleted per second over the whole run, and the
 //! latency of message ingest (POST /api/v1/messages, paced at `RATE` per
-//! second by one client) measured alone first and then during the purge.
+//! second by one client) measured alone first and then during the purge, and
+//! on SQLite the largest size the WAL file reached during the purge.
 //!
 //! `cargo run --release -p exthost-tests --example purge_bench -- [threads] [messages-per-thread] [sqlite|postgres|both]`
 //!
@@ -65,6 +66,16 @@ async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration>
     latencies
 }
 
+/// The largest size `path` had, looked at every 20 ms until `stop`.
+async fn largest_file(path: std::path::PathBuf, stop: Arc<AtomicBool>) -> u64 {
+    let mut largest = 0;
+    while !stop.load(Ordering::SeqCst) {
+        largest = largest.max(std::fs::metadata(&path).map_or(0, |m| m.len()));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    largest
+}
+
 async fn bench(s: Server, threads: u64, per_thread: u64) {
     let tenant = s.state.config.tenant.clone();
     let options = exthost::seed::SeedOptions {
@@ -100,11 +111,16 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     let id = add_purge(&s, all_on("")).await;
     let stop = Arc::new(AtomicBool::new(false));
     let load = tokio::spawn(ingest(s.clone(), stop.clone(), usize::MAX));
+    let wal = tokio::spawn(largest_file(s.data_dir.join("exthost.db-wal"), stop.clone()));
     let reply = s.post(&format!("/api/v1/extensions/{id}/purge-runs"), &json!({})).await;
     assert_eq!(reply.status, 202, "{reply:?}");
     let run = wait_for(&s, &id, reply.json()["id"].as_str().expect("run id")).await;
     stop.store(true, Ordering::SeqCst);
     let during = load.await.expect("ingest task");
+    let wal_peak = match s.db {
+        Db::Sqlite => format!("{:.0}", wal.await.expect("WAL task") as f64 / 1e6),
+        Db::Postgres => "-".to_owned(),
+    };
     assert_eq!(run["state"], "finished", "{run}");
 
     let seconds = (run["finished_at"].as_i64().unwrap_or(0) - run["started_at"].as_i64().unwrap_or(0)) as f64 / 1000.0;
@@ -112,7 +128,7 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     assert_eq!(messages, report.idle_messages, "the run deleted every idle message");
     eprintln!("[{:?}] run: {run}", s.db);
     println!(
-        "| {:?} | {} | {} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2}x |",
+        "| {:?} | {} | {} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2}x | {} |",
         s.db,
         report.messages,
         messages,
@@ -125,6 +141,7 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
         ms(percentile(&during, 0.5)),
         ms(percentile(&during, 0.99)),
         ms(percentile(&during, 0.99)) / ms(percentile(&alone, 0.99)).max(0.001),
+        wal_peak,
     );
 }
 
@@ -147,9 +164,9 @@ async fn main() {
         _ => &[Db::Sqlite, Db::Postgres],
     };
     println!(
-        "| backend | messages | deleted | run s | deleted/s | ingest n alone | p50 ms | p99 ms | n during | p50 ms | p99 ms | p99 ratio |"
+        "| backend | messages | deleted | run s | deleted/s | ingest n alone | p50 ms | p99 ms | n during | p50 ms | p99 ms | p99 ratio | WAL peak MB |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for db in dbs {
         server::run(*db, Options::default(), move |s| bench(s, threads, per_thread)).await;
     }
