@@ -117,11 +117,11 @@ impl Checkpointer {
     /// starts over only at a write transaction that began after a checkpoint
     /// had copied every frame back and while none ran. A purge's batches, back
     /// to back, never leave such a moment: each checkpoint ends with the frames
-    /// written while it ran still to copy, so one purge grew the WAL to 790 MB
+    /// written while it ran still to copy, so one purge grew the WAL past 800 MB
     /// (BENCHMARKS.md). So background scripts are held off (foreground writes
     /// still go) and the WAL checkpointed until one round copied every frame
-    /// and the next found nothing new; the hold is usually well under a
-    /// millisecond, since the round before it copied nearly everything.
+    /// and the next found nothing new. In the bench's purge a hold lasted
+    /// 39-65 ms, mostly an fsync: the purge waits that long, ingest does not.
     async fn start_over(pool: &AnyPool, writer: &Writer) {
         let started = std::time::Instant::now();
         let _held = writer.hold_background().await;
@@ -212,7 +212,7 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
                     // The background task checkpoints instead (see the module doc).
                     conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                     // A purge starts the WAL over every 32 MB or so and took it
-                    // to 80 MB at most (`Checkpointer::start_over`); a limit above
+                    // to 82 MB at most (`Checkpointer::start_over`); a limit above
                     // that spares each start-over a truncation, and a WAL that
                     // something longer grew is cut back to it when it starts over.
                     conn.execute("PRAGMA journal_size_limit = 134217728").await?;
