@@ -36,6 +36,9 @@ impl Store {
             return Ok(());
         }
         let per_statement = (max_binds(self.backend) / columns.len()).max(1);
+        // Loads back to back, like a purge's batches, would otherwise never let
+        // SQLite's WAL start over (`sqlite::Checkpointer::start_over`).
+        let _held = self.writer.hold_share().await;
         let mut tx: Transaction<'static, sqlx::Any> = self.writer.begin().await?;
         for chunk in rows.chunks(per_statement) {
             let mut text = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));

@@ -56,9 +56,16 @@ impl Writer {
     /// not). It waits while background scripts are held off, and holds the
     /// next hold off until `Held` drops.
     pub async fn background(&self, give_way: bool) -> sqlx::Result<(PoolConnection<Any>, Option<Background>, Held)> {
-        let held = self.hold.clone().read_owned().await;
+        let held = self.hold_share().await;
         let conn = self.pool.acquire().await?;
         Ok((conn, give_way.then(|| self.give_way.background()), held))
+    }
+
+    /// A share of the hold for a write that is no script but comes back to
+    /// back like a purge's batches (the seed's bulk loads), so that it waits
+    /// while background scripts are held off, as they do.
+    pub async fn hold_share(&self) -> Held {
+        self.hold.clone().read_owned().await
     }
 
     /// Keep background scripts off the writer until the guard drops, once the
