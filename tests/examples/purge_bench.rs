@@ -5,7 +5,11 @@
 //! kind on. Reports messages deleted per second over the whole run, and the
 //! latency of message ingest (POST /api/v1/messages, paced at `RATE` per
 //! second by one client) measured alone first and then during the purge, and
-//! on SQLite the largest size the WAL file reached during the purge.
+//! on SQLite the largest size the WAL file reached during the purge. Beside
+//! those wall-clock numbers, which depend on how busy the machine's host is,
+//! it reports the CPU the purge itself used (the process's CPU during the run,
+//! less what ingest used per request alone) and the share of each phase that
+//! the hypervisor gave to other guests (steal, from `/proc/stat`).
 //!
 //! `cargo run --release -p exthost-tests --example purge_bench -- [threads] [messages-per-thread] [sqlite|postgres|both]`
 //!
@@ -31,6 +35,60 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     }
     let rank = ((sorted.len() as f64) * p).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// This process's CPU time so far (user and system, `/proc/self/stat`).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the file, in USER_HZ (100 on Linux).
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// The machine's CPU ticks so far: (all, steal), from the `cpu` line of `/proc/stat`.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is within user).
+    (ticks.iter().take(8).sum(), ticks.get(7).copied().unwrap_or(0))
+}
+
+/// CPU used and steal over one phase of the bench.
+struct Meter {
+    cpu: Duration,
+    machine: (u64, u64),
+}
+
+impl Meter {
+    fn start() -> Meter {
+        Meter {
+            cpu: process_cpu(),
+            machine: machine_ticks(),
+        }
+    }
+
+    /// (this process's CPU time, percent of the machine's time stolen) since `start`.
+    fn read(&self) -> (Duration, f64) {
+        let (all, steal) = machine_ticks();
+        let (all, steal) = (all - self.machine.0, steal - self.machine.1);
+        (
+            process_cpu().saturating_sub(self.cpu),
+            100.0 * steal as f64 / all.max(1) as f64,
+        )
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -117,17 +175,25 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
         }
     }
 
+    let meter = Meter::start();
     let alone = ingest(s.clone(), Arc::new(AtomicBool::new(false)), ALONE).await;
+    let (alone_cpu, alone_steal) = meter.read();
 
     let id = add_purge(&s, all_on("")).await;
     let stop = Arc::new(AtomicBool::new(false));
     let load = tokio::spawn(ingest(s.clone(), stop.clone(), usize::MAX));
     let wal = (s.db == Db::Sqlite).then(|| tokio::spawn(largest_file(s.data_dir.join("exthost.db-wal"), stop.clone())));
+    let meter = Meter::start();
     let reply = s.post(&format!("/api/v1/extensions/{id}/purge-runs"), &json!({})).await;
     assert_eq!(reply.status, 202, "{reply:?}");
     let run = wait_for(&s, &id, reply.json()["id"].as_str().expect("run id")).await;
+    let (run_cpu, run_steal) = meter.read();
     stop.store(true, Ordering::SeqCst);
     let during = load.await.expect("ingest task");
+    // The purge's own CPU: the run's, less what the same number of ingests
+    // used alone (the client and the server's side of them).
+    let ingest_cpu = alone_cpu.mul_f64(during.len() as f64 / alone.len().max(1) as f64);
+    let purge_cpu = run_cpu.saturating_sub(ingest_cpu);
     let wal_peak = match wal {
         Some(wal) => format!("{:.0}", wal.await.expect("WAL task") as f64 / 1e6),
         None => "-".to_owned(),
@@ -139,7 +205,7 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     assert_eq!(messages, report.idle_messages, "the run deleted every idle message");
     eprintln!("[{:?}] run: {run}", s.db);
     println!(
-        "| {:?} | {} | {} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2}x | {} |",
+        "| {:?} | {} | {} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2}x | {} | {:.1} | {:.0} | {:.1} / {:.1} |",
         s.db,
         report.messages,
         messages,
@@ -153,6 +219,10 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
         ms(percentile(&during, 0.99)),
         ms(percentile(&during, 0.99)) / ms(percentile(&alone, 0.99)).max(0.001),
         wal_peak,
+        purge_cpu.as_secs_f64(),
+        messages as f64 / purge_cpu.as_secs_f64().max(0.001),
+        alone_steal,
+        run_steal,
     );
 }
 
@@ -175,9 +245,9 @@ async fn main() {
         _ => &[Db::Sqlite, Db::Postgres],
     };
     println!(
-        "| backend | messages | deleted | run s | deleted/s | ingest n alone | p50 ms | p99 ms | n during | p50 ms | p99 ms | p99 ratio | WAL peak MB |"
+        "| backend | messages | deleted | run s | deleted/s | ingest n alone | p50 ms | p99 ms | n during | p50 ms | p99 ms | p99 ratio | WAL peak MB | purge CPU s | deleted per CPU s | steal % alone / during |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for db in dbs {
         server::run(*db, Options::default(), move |s| bench(s, threads, per_thread)).await;
     }
