@@ -224,6 +224,11 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
                 Ok(())
             })
         });
+        // No ping before each use: a SQLite connection is a thread of this
+        // process, not a socket that can drop, and the ping is a round trip to
+        // that thread which every read, every write and every purge batch
+        // waited for. (sqlx still pings once as a connection goes back.)
+        pool = pool.test_before_acquire(false);
         if in_memory {
             // An in-memory database lives only as long as some connection to it does.
             pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
