@@ -7,9 +7,10 @@
 //! second by one client) measured alone first and then during the purge, and
 //! on SQLite the largest size the WAL file reached during the purge. Beside
 //! those wall-clock numbers, which depend on how busy the machine's host is,
-//! it reports the CPU the purge itself used (the process's CPU during the run,
-//! less what ingest used per request alone) and the share of each phase that
-//! the hypervisor gave to other guests (steal, from `/proc/stat`).
+//! it reports the CPU the purge itself used on SQLite, whose database runs in
+//! this process (the process's CPU during the run, less what ingest used per
+//! request alone), and the share of each phase that the hypervisor gave to
+//! other guests (steal, from `/proc/stat`).
 //!
 //! `cargo run --release -p exthost-tests --example purge_bench -- [threads] [messages-per-thread] [sqlite|postgres|both]`
 //!
@@ -89,6 +90,11 @@ impl Meter {
             100.0 * steal as f64 / all.max(1) as f64,
         )
     }
+}
+
+/// The messages a finished run reports it deleted.
+fn messages_deleted(run: &serde_json::Value) -> u64 {
+    run["counts"]["messages"].as_u64().unwrap_or(0)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -194,6 +200,17 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     // used alone (the client and the server's side of them).
     let ingest_cpu = alone_cpu.mul_f64(during.len() as f64 / alone.len().max(1) as f64);
     let purge_cpu = run_cpu.saturating_sub(ingest_cpu);
+    // PostgreSQL does its work in its own processes.
+    let (purge_cpu, per_cpu_second) = match s.db {
+        Db::Sqlite => (
+            format!("{:.1}", purge_cpu.as_secs_f64()),
+            format!(
+                "{:.0}",
+                messages_deleted(&run) as f64 / purge_cpu.as_secs_f64().max(0.001)
+            ),
+        ),
+        Db::Postgres => ("-".to_owned(), "-".to_owned()),
+    };
     let wal_peak = match wal {
         Some(wal) => format!("{:.0}", wal.await.expect("WAL task") as f64 / 1e6),
         None => "-".to_owned(),
@@ -201,11 +218,11 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     assert_eq!(run["state"], "finished", "{run}");
 
     let seconds = (run["finished_at"].as_i64().unwrap_or(0) - run["started_at"].as_i64().unwrap_or(0)) as f64 / 1000.0;
-    let messages = run["counts"]["messages"].as_u64().unwrap_or(0);
+    let messages = messages_deleted(&run);
     assert_eq!(messages, report.idle_messages, "the run deleted every idle message");
     eprintln!("[{:?}] run: {run}", s.db);
     println!(
-        "| {:?} | {} | {} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2}x | {} | {:.1} | {:.0} | {:.1} / {:.1} |",
+        "| {:?} | {} | {} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2}x | {} | {} | {} | {:.1} / {:.1} |",
         s.db,
         report.messages,
         messages,
@@ -219,8 +236,8 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
         ms(percentile(&during, 0.99)),
         ms(percentile(&during, 0.99)) / ms(percentile(&alone, 0.99)).max(0.001),
         wal_peak,
-        purge_cpu.as_secs_f64(),
-        messages as f64 / purge_cpu.as_secs_f64().max(0.001),
+        purge_cpu,
+        per_cpu_second,
         alone_steal,
         run_steal,
     );
