@@ -92,11 +92,6 @@ impl Meter {
     }
 }
 
-/// The messages a finished run reports it deleted.
-fn messages_deleted(run: &serde_json::Value) -> u64 {
-    run["counts"]["messages"].as_u64().unwrap_or(0)
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -193,6 +188,7 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     let reply = s.post(&format!("/api/v1/extensions/{id}/purge-runs"), &json!({})).await;
     assert_eq!(reply.status, 202, "{reply:?}");
     let run = wait_for(&s, &id, reply.json()["id"].as_str().expect("run id")).await;
+    let messages = run["counts"]["messages"].as_u64().unwrap_or(0);
     let (run_cpu, run_steal) = meter.read();
     stop.store(true, Ordering::SeqCst);
     let during = load.await.expect("ingest task");
@@ -204,10 +200,7 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     let (purge_cpu, per_cpu_second) = match s.db {
         Db::Sqlite => (
             format!("{:.1}", purge_cpu.as_secs_f64()),
-            format!(
-                "{:.0}",
-                messages_deleted(&run) as f64 / purge_cpu.as_secs_f64().max(0.001)
-            ),
+            format!("{:.0}", messages as f64 / purge_cpu.as_secs_f64().max(0.001)),
         ),
         Db::Postgres => ("-".to_owned(), "-".to_owned()),
     };
@@ -218,7 +211,6 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     assert_eq!(run["state"], "finished", "{run}");
 
     let seconds = (run["finished_at"].as_i64().unwrap_or(0) - run["started_at"].as_i64().unwrap_or(0)) as f64 / 1000.0;
-    let messages = messages_deleted(&run);
     assert_eq!(messages, report.idle_messages, "the run deleted every idle message");
     eprintln!("[{:?}] run: {run}", s.db);
     println!(
