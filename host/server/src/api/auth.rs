@@ -41,14 +41,9 @@ impl FromRequestParts<Arc<AppState>> for Admin {
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
         let tenant = state.registry.tenant();
-        let session = state
-            .store
-            .get_session(tenant, &token_hash(&token), now_ms())
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
         let user = state
             .store
-            .get_user(tenant, &session.user_id)
+            .get_user_by_session(tenant, &token_hash(&token), now_ms())
             .await?
             .ok_or(ApiError::Unauthorized)?;
         if user.role != Role::Admin {

@@ -93,6 +93,12 @@ mod tests {
         assert_eq!(store.get_session(T, "h1", 199).await.unwrap(), Some(session));
         assert_eq!(store.get_session(T, "h1", 200).await.unwrap(), None);
         assert_eq!(store.get_session("other", "h1", 150).await.unwrap(), None);
+        // The session's user in one read, under the same conditions.
+        let user = store.get_user_by_session(T, "h1", 199).await.unwrap();
+        assert_eq!(user.map(|u| u.id).as_deref(), Some("u1"));
+        assert_eq!(store.get_user_by_session(T, "h1", 200).await.unwrap(), None);
+        assert_eq!(store.get_user_by_session(T, "h2", 150).await.unwrap(), None);
+        assert_eq!(store.get_user_by_session("other", "h1", 150).await.unwrap(), None);
         assert_eq!(store.delete_expired_sessions(T, 150).await.unwrap(), 0);
         assert_eq!(store.delete_expired_sessions(T, 250).await.unwrap(), 1);
         assert!(!store.delete_session(T, "h1").await.unwrap());

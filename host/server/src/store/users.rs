@@ -106,6 +106,23 @@ impl Store {
         self.find_user(tenant, "jwt_external_id", jwt_external_id).await
     }
 
+    /// The user of the live session with this token hash at `now`, if any:
+    /// the session and its user in one read, which every authenticated
+    /// request makes.
+    pub async fn get_user_by_session(&self, tenant: &str, token_hash: &str, now: i64) -> Result<Option<User>> {
+        let sql = format!(
+            "{SELECT_USER} AND id = (SELECT s.user_id FROM session s \
+             WHERE s.tenant = $1 AND s.token_hash = $2 AND s.expires_at > $3)"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(User::from_row).transpose()
+    }
+
     /// `column` is always one of the literals above, never caller input.
     async fn find_user(&self, tenant: &str, column: &'static str, value: &str) -> Result<Option<User>> {
         let sql = format!("{SELECT_USER} AND {column} = $2");
