@@ -16,7 +16,10 @@
 //!
 //! With `PURGE_BENCH_TRACE` set, every ingest slower than 6 ms is printed with
 //! its end time, to line up with the data calls that
-//! `RUST_LOG=exthost::platform::data=debug` logs.
+//! `RUST_LOG=exthost::platform::data=debug` logs. With `PURGE_BENCH_SAMPLES=P`
+//! every latency (µs) is also appended to `P-alone.txt` and `P-during.txt`,
+//! so that the samples of several runs can be pooled: one run's p99 is its
+//! 4th-slowest of about 400 requests, too few to judge a change by.
 
 use exthost_tests::purge::{add_purge, all_on, wait_for};
 use exthost_tests::server::{self, Db, Options, Server};
@@ -117,12 +120,48 @@ async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration>
         let took = started.elapsed();
         latencies.push(took);
         if trace && took > Duration::from_millis(6) {
-            eprintln!("slow ingest: {took:?} ended {:?}", std::time::SystemTime::now());
+            eprintln!(
+                "slow ingest: {took:?} ended {:?} id {}",
+                std::time::SystemTime::now(),
+                reply.json()["id"]
+            );
         }
         assert_eq!(reply.status, 201, "{reply:?}");
     }
     latencies.sort();
+    if let Some(path) = samples_file(limit == usize::MAX) {
+        // One latency (µs) a line, appended, so that runs can be pooled.
+        let lines: String = latencies.iter().map(|l| format!("{}\n", l.as_micros())).collect();
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("samples file");
+        file.write_all(lines.as_bytes()).expect("write samples");
+    }
     latencies
+}
+
+/// Where `PURGE_BENCH_SAMPLES` keeps the latencies of one phase.
+fn samples_file(during: bool) -> Option<String> {
+    let prefix = std::env::var_os("PURGE_BENCH_SAMPLES")?;
+    let phase = if during { "during" } else { "alone" };
+    Some(format!("{}-{phase}.txt", prefix.to_string_lossy()))
+}
+
+/// The samples of every run pooled so far, sorted.
+fn pooled(during: bool) -> Vec<Duration> {
+    let text = samples_file(during)
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_default();
+    let mut all: Vec<Duration> = text
+        .lines()
+        .filter_map(|l| l.parse().ok())
+        .map(Duration::from_micros)
+        .collect();
+    all.sort();
+    all
 }
 
 /// The largest size `path` had, looked at every 20 ms until `stop`.
@@ -233,6 +272,20 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
         alone_steal,
         run_steal,
     );
+    if samples_file(false).is_some() {
+        let (alone, during) = (pooled(false), pooled(true));
+        eprintln!(
+            "[{:?}] pooled: alone n {} p50 {:.2} p99 {:.2} ms | during n {} p50 {:.2} p99 {:.2} ms | p99 ratio {:.2}x",
+            s.db,
+            alone.len(),
+            ms(percentile(&alone, 0.5)),
+            ms(percentile(&alone, 0.99)),
+            during.len(),
+            ms(percentile(&during, 0.5)),
+            ms(percentile(&during, 0.99)),
+            ms(percentile(&during, 0.99)) / ms(percentile(&alone, 0.99)).max(0.001),
+        );
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
