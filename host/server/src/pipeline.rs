@@ -20,6 +20,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub async fn on_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    // A purge gives way and stands aside while any request is served.
+    let _serving = state.store.serving();
     let chain = state.registry.request_chain();
     if chain.is_empty() || request.uri().path() == "/healthz" {
         return next.run(request).await;

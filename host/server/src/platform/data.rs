@@ -65,7 +65,11 @@ impl StoreData {
 
     fn run<T>(&self, what: &str, f: impl Future<Output = crate::store::Result<T>>) -> Result<T, HostError> {
         let started = Instant::now();
-        let result = self.handle.block_on(tokio::time::timeout(TIMEOUT, f));
+        let result = self.handle.block_on(async {
+            // Each step of a purge waits for the requests being served.
+            self.store.stand_aside().await;
+            tokio::time::timeout(TIMEOUT, f).await
+        });
         tracing::debug!(
             operation = what,
             elapsed_us = started.elapsed().as_micros(),

@@ -7,10 +7,15 @@
 //! waited `GRACE` for the connection: SQLite rolls the batch back, the
 //! foreground write goes, and the batch is tried again (`store::purge`). The
 //! grace lets a batch that is about to end do so, since an interrupted batch
-//! is work thrown away. The handler is installed through an SQL function that
+//! is work thrown away. A request being served counts as a foreground write
+//! from its start (`Store::serving`), and background work stands aside until
+//! none is served (`stand_aside`): a purge takes most of a core, and a request
+//! passes through several threads that would each wait for a core the purge
+//! holds. The handler is installed through an SQL function that
 //! every SQLite connection of the process gets from `sqlite3_auto_extension`,
 //! because sqlx's `Any` driver hands out no raw connection. PostgreSQL gives
-//! each write a connection of its own, so nothing there gives way.
+//! each write a connection of its own, so nothing there gives way; its
+//! purges still stand aside.
 
 use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_int, c_void};
@@ -33,6 +38,11 @@ const STEPS: c_int = 1_000;
 /// its pages in the cache and goes faster (BENCHMARKS.md).
 const GRACE: Duration = Duration::from_micros(200);
 
+/// How long background work stands aside for foreground work at most before
+/// it goes anyway, so that a purge under a constant stream of requests still
+/// ends: each of its steps waits at most this long.
+const STAND_ASIDE_AT_MOST: Duration = Duration::from_millis(10);
+
 /// The SQL function that installs the handler, and the name the connection
 /// keeps its reference to the `GiveWay` under.
 const FUNCTION: &CStr = c"exthost_give_way";
@@ -43,12 +53,15 @@ pub(super) struct GiveWay {
     id: u64,
     /// A background script is running on the connection.
     background: AtomicBool,
-    /// Foreground writes waiting for (or holding) the connection.
+    /// Foreground writes waiting for (or holding) the connection, and
+    /// requests being served.
     waiting: Mutex<usize>,
-    /// Since when (µs after `EPOCH`) some foreground write has waited; 0: none.
+    /// Since when (µs after `EPOCH`) some foreground work has waited; 0: none.
     waiting_since: AtomicU64,
     /// Background scripts that gave way, for the log and the tests.
     gave_way: AtomicU64,
+    /// Wakes those standing aside when `waiting` falls to 0.
+    quiet: tokio::sync::Notify,
 }
 
 /// The live `GiveWay`s by id, for the SQL function to find: SQL can name a
@@ -64,6 +77,7 @@ impl GiveWay {
             waiting: Mutex::new(0),
             waiting_since: AtomicU64::new(0),
             gave_way: AtomicU64::new(0),
+            quiet: tokio::sync::Notify::new(),
         });
         let mut registry = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
         registry.retain(|_, live| live.strong_count() > 0);
@@ -93,6 +107,29 @@ impl GiveWay {
         Background(self.clone())
     }
 
+    /// Wait until no foreground write waits and no request is served, or
+    /// `STAND_ASIDE_AT_MOST` has passed.
+    pub async fn stand_aside(&self) {
+        self.stand_aside_at_most(STAND_ASIDE_AT_MOST).await;
+    }
+
+    async fn stand_aside_at_most(&self, at_most: Duration) {
+        let deadline = tokio::time::Instant::now() + at_most;
+        loop {
+            let quiet = self.quiet.notified();
+            tokio::pin!(quiet);
+            // Registered before the count is read, so that foreground work
+            // ending in between still wakes this waiter.
+            quiet.as_mut().enable();
+            if *self.waiting.lock().unwrap_or_else(PoisonError::into_inner) == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, quiet).await.is_err() {
+                return;
+            }
+        }
+    }
+
     /// Count a script that gave way; returns how many have.
     pub fn note_gave_way(&self) -> u64 {
         self.gave_way.fetch_add(1, Ordering::Relaxed) + 1
@@ -113,7 +150,9 @@ fn micros_since_epoch() -> u64 {
     EPOCH.elapsed().as_micros() as u64
 }
 
-pub(super) struct Foreground(Arc<GiveWay>);
+/// Foreground work (a write waiting for the writer, or a request being
+/// served) until dropped.
+pub struct Foreground(Arc<GiveWay>);
 
 impl Drop for Foreground {
     fn drop(&mut self) {
@@ -121,6 +160,7 @@ impl Drop for Foreground {
         *waiting -= 1;
         if *waiting == 0 {
             self.0.waiting_since.store(0, Ordering::SeqCst);
+            self.0.quiet.notify_waiters();
         }
     }
 }
@@ -216,4 +256,50 @@ unsafe extern "C" fn handler(raw: *mut c_void) -> c_int {
 unsafe extern "C" fn release(raw: *mut c_void) {
     // SAFETY: the one reference `install` handed to the connection.
     drop(unsafe { Arc::from_raw(raw.cast::<GiveWay>()) });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn standing_aside_ends_at_once_without_foreground_work() {
+        let give_way = GiveWay::new();
+        let started = Instant::now();
+        give_way.stand_aside_at_most(Duration::from_secs(60)).await;
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    #[tokio::test]
+    async fn standing_aside_lasts_until_the_last_foreground_work_ends() {
+        let give_way = GiveWay::new();
+        let first = give_way.foreground();
+        let second = give_way.foreground();
+        let (ended_tx, ended_rx) = tokio::sync::oneshot::channel();
+        let work = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            drop(first);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            ended_tx.send(Instant::now()).unwrap();
+            drop(second);
+        });
+        give_way.stand_aside_at_most(Duration::from_secs(60)).await;
+        let aside_until = Instant::now();
+        assert!(
+            aside_until >= ended_rx.await.unwrap(),
+            "went on while foreground work remained"
+        );
+        work.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn standing_aside_gives_up_after_at_most() {
+        let give_way = GiveWay::new();
+        let _forever = give_way.foreground();
+        let started = Instant::now();
+        give_way.stand_aside_at_most(Duration::from_millis(20)).await;
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(20), "{waited:?}");
+        assert!(waited < Duration::from_secs(30), "{waited:?}");
+    }
 }

@@ -65,6 +65,11 @@ pub enum Backend {
     Postgres,
 }
 
+/// A request being served, from `Store::serving`, until dropped.
+pub struct Serving {
+    _work: give_way::Foreground,
+}
+
 /// A handle on the database: cheap to clone, safe to share between tasks.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -123,6 +128,23 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         migrate::migrator().run(&self.pool).await?;
         Ok(())
+    }
+
+    /// Count a request being served as foreground work until the guard drops:
+    /// a purge batch running on SQLite's writer gives way to it, and the
+    /// purge's next step stands aside (`stand_aside`) until no request is
+    /// served.
+    pub fn serving(&self) -> Serving {
+        Serving {
+            _work: self.writer.serving(),
+        }
+    }
+
+    /// For background work (a purge's steps): wait until no request is
+    /// served and no write waits, for a few milliseconds at most, so that a
+    /// purge under a constant stream of requests still ends.
+    pub async fn stand_aside(&self) {
+        self.writer.stand_aside().await;
     }
 
     pub fn backend(&self) -> Backend {

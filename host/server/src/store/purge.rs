@@ -532,5 +532,36 @@ mod tests {
         .await;
     }
 
+    /// A request being served counts as foreground work from its start: a
+    /// background script gives way to it and stands aside for it, but only
+    /// so many times, so a purge under requests that never end still ends.
+    #[tokio::test]
+    async fn a_script_gives_way_to_a_request_being_served_and_still_ends() {
+        on_sqlite(|store| async move {
+            five_orphans(&store).await;
+            let _request = store.serving();
+            // A delete, then enough of SQLite's own work for the progress
+            // handler to look at whether to give way.
+            let mut script = Sql::new("tenant");
+            script.push(
+                "DELETE FROM identity WHERE tenant = $1 AND id = 'i1'; SELECT changes(); \
+                 WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100000) \
+                 SELECT count(*) - 100000 FROM n",
+            );
+            let started = std::time::Instant::now();
+            assert_eq!(store.sqlite_write(script, true).await.unwrap(), [1, 0]);
+            let took = started.elapsed();
+            assert_eq!(left(&store).await, ["i2", "i3", "i4", "i5"]);
+            assert_eq!(
+                store.writer.note_gave_way(),
+                u64::from(sqlite::GIVE_WAY_TIMES) + 1,
+                "it gave way as often as it may, then ran to its end"
+            );
+            // Each time it stood aside for the request, up to 10 ms.
+            assert!(took >= std::time::Duration::from_millis(80), "{took:?}");
+        })
+        .await;
+    }
+
     both_backends!(orphan_batches_go_on_after_the_last, identities_before_the_cursor_stay);
 }

@@ -105,6 +105,8 @@ impl Checkpointer {
                 if pool.is_closed() {
                     break;
                 }
+                // A checkpoint takes a core for up to tens of milliseconds.
+                writer.stand_aside().await;
                 if checkpoint(&pool).await.is_some_and(|c| c.frames > start_over_frames) {
                     Self::start_over(&pool, &writer).await;
                 }

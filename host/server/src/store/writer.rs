@@ -74,6 +74,17 @@ impl Writer {
         self.hold.clone().write_owned().await
     }
 
+    /// Count a request as foreground work until the guard drops: background
+    /// scripts give way to it and background work stands aside for it.
+    pub fn serving(&self) -> Foreground {
+        self.give_way.foreground()
+    }
+
+    /// Wait, for a moment at most, until no foreground work is in progress.
+    pub async fn stand_aside(&self) {
+        self.give_way.stand_aside().await;
+    }
+
     /// Count a background script that gave way; returns how many have.
     pub fn note_gave_way(&self) -> u64 {
         self.give_way.note_gave_way()

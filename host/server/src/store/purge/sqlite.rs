@@ -13,7 +13,7 @@ use crate::store::sqlite::BATCH_TABLE;
 
 /// How many times one SQLite batch gives way to foreground writes before it
 /// runs without giving way, so that a purge under constant load still ends.
-const GIVE_WAY_TIMES: u32 = 8;
+pub(super) const GIVE_WAY_TIMES: u32 = 8;
 
 impl Store {
     /// SQLite's batch: one script, one round trip (see `sqlite_write`). The
@@ -58,8 +58,8 @@ impl Store {
     }
 
     /// Run `script` as a background script (`store::script`) that gives way to
-    /// foreground writes: rolled back, and run again once that write is done,
-    /// up to `GIVE_WAY_TIMES` times. Without `commit` the transaction is rolled
+    /// foreground work: rolled back, and run again once that work is done (or
+    /// has gone on for a while: `stand_aside`), up to `GIVE_WAY_TIMES` times. Without `commit` the transaction is rolled
     /// back instead (a fault injected before the commit).
     pub(super) async fn sqlite_write(&self, script: Sql, commit: bool) -> Result<Vec<u64>> {
         let mut gave_way = 0;
@@ -72,6 +72,9 @@ impl Store {
             gave_way += 1;
             let in_all = self.writer.note_gave_way();
             tracing::debug!(gave_way, in_all, "a purge script gave way to a foreground write");
+            // Tried again at once, it would give way again to a request still
+            // being served, until it could no longer.
+            self.writer.stand_aside().await;
         }
     }
 
