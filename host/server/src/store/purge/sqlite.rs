@@ -11,7 +11,7 @@ use crate::store::script::Turn;
 use crate::store::sql::Sql;
 use crate::store::sqlite::BATCH_TABLE;
 
-/// How many times one SQLite batch gives way to foreground writes before it
+/// How many times one SQLite batch gives way to foreground work before it
 /// runs without giving way, so that a purge under constant load still ends.
 pub(super) const GIVE_WAY_TIMES: u32 = 8;
 
@@ -59,8 +59,9 @@ impl Store {
 
     /// Run `script` as a background script (`store::script`) that gives way to
     /// foreground work: rolled back, and run again once that work is done (or
-    /// has gone on for a while: `stand_aside`), up to `GIVE_WAY_TIMES` times. Without `commit` the transaction is rolled
-    /// back instead (a fault injected before the commit).
+    /// has gone on for a while: `stand_aside`), up to `GIVE_WAY_TIMES` times.
+    /// Without `commit` the transaction is rolled back instead (a fault
+    /// injected before the commit).
     pub(super) async fn sqlite_write(&self, script: Sql, commit: bool) -> Result<Vec<u64>> {
         let mut gave_way = 0;
         loop {
