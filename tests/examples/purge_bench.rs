@@ -99,6 +99,11 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The median and the 99th percentile of sorted latencies, in ms.
+fn p50_p99(sorted: &[Duration]) -> (f64, f64) {
+    (ms(percentile(sorted, 0.5)), ms(percentile(sorted, 0.99)))
+}
+
 /// Post messages at `RATE`/s until `stop` (or `limit` samples); returns each latency.
 async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration> {
     let mut latencies = Vec::new();
@@ -252,6 +257,7 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     let seconds = (run["finished_at"].as_i64().unwrap_or(0) - run["started_at"].as_i64().unwrap_or(0)) as f64 / 1000.0;
     assert_eq!(messages, report.idle_messages, "the run deleted every idle message");
     eprintln!("[{:?}] run: {run}", s.db);
+    let ((alone_p50, alone_p99), (during_p50, during_p99)) = (p50_p99(&alone), p50_p99(&during));
     println!(
         "| {:?} | {} | {} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2}x | {} | {} | {} | {:.1} / {:.1} |",
         s.db,
@@ -260,12 +266,12 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
         seconds,
         messages as f64 / seconds.max(0.001),
         alone.len(),
-        ms(percentile(&alone, 0.5)),
-        ms(percentile(&alone, 0.99)),
+        alone_p50,
+        alone_p99,
         during.len(),
-        ms(percentile(&during, 0.5)),
-        ms(percentile(&during, 0.99)),
-        ms(percentile(&during, 0.99)) / ms(percentile(&alone, 0.99)).max(0.001),
+        during_p50,
+        during_p99,
+        during_p99 / alone_p99.max(0.001),
         wal_peak,
         purge_cpu,
         per_cpu_second,
@@ -274,16 +280,13 @@ async fn bench(s: Server, threads: u64, per_thread: u64) {
     );
     if samples_file(false).is_some() {
         let (alone, during) = (pooled(false), pooled(true));
+        let ((alone_p50, alone_p99), (during_p50, during_p99)) = (p50_p99(&alone), p50_p99(&during));
         eprintln!(
-            "[{:?}] pooled: alone n {} p50 {:.2} p99 {:.2} ms | during n {} p50 {:.2} p99 {:.2} ms | p99 ratio {:.2}x",
+            "[{:?}] pooled: alone n {} p50 {alone_p50:.2} p99 {alone_p99:.2} ms | during n {} p50 {during_p50:.2} p99 {during_p99:.2} ms | p99 ratio {:.2}x",
             s.db,
             alone.len(),
-            ms(percentile(&alone, 0.5)),
-            ms(percentile(&alone, 0.99)),
             during.len(),
-            ms(percentile(&during, 0.5)),
-            ms(percentile(&during, 0.99)),
-            ms(percentile(&during, 0.99)) / ms(percentile(&alone, 0.99)).max(0.001),
+            during_p99 / alone_p99.max(0.001),
         );
     }
 }
