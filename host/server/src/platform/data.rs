@@ -68,7 +68,11 @@ impl StoreData {
         let result = self.handle.block_on(async {
             // Each step of a purge waits for the requests being served.
             self.store.stand_aside().await;
-            tokio::time::timeout(TIMEOUT, f).await
+            let stepped = Instant::now();
+            let result = tokio::time::timeout(TIMEOUT, f).await;
+            // A step that starved makes the next ones go at normal priority.
+            self.store.note_background_step(stepped.elapsed());
+            result
         });
         tracing::debug!(
             operation = what,

@@ -1,27 +1,23 @@
-//! Background writes that give way to foreground ones on SQLite. SQLite has one
-//! writer, so a request that needs it while a purge batch runs would wait out
-//! the whole batch, and a batch stalled by the machine (a checkpoint's fsync, a
-//! core taken away) stalls every request behind it. The writer connection
-//! carries a progress handler that interrupts the statement it is running when
-//! that statement belongs to a background script and a foreground write has
-//! waited `GRACE` for the connection: SQLite rolls the batch back, the
-//! foreground write goes, and the batch is tried again (`store::purge`). The
-//! grace lets a batch that is about to end do so, since an interrupted batch
-//! is work thrown away. A request being served counts as a foreground write
-//! from its start (`Store::serving`), and background work stands aside until
-//! none is served (`stand_aside`): a purge takes most of a core, and a request
-//! passes through several threads that would each wait for a core the purge
-//! holds. The handler is installed through an SQL function that
-//! every SQLite connection of the process gets from `sqlite3_auto_extension`,
-//! because sqlx's `Any` driver hands out no raw connection. PostgreSQL gives
-//! each write a connection of its own, so nothing there gives way; its
-//! purges still stand aside.
+//! Background writes that give way to foreground ones on SQLite. SQLite lets
+//! one connection write at a time, so a request that needs to write while a
+//! purge batch runs would wait out the whole batch, and a batch stalled by the
+//! machine (a checkpoint's fsync, a core taken away) stalls every request
+//! behind it. The background writer connection carries a progress handler that
+//! interrupts the statement it is running when that statement belongs to a
+//! background script and foreground work has waited `GRACE`: SQLite rolls the
+//! batch back, the foreground write goes, and the batch is tried again
+//! (`store::purge`). The grace lets a batch that is about to end do so, since
+//! an interrupted batch is work thrown away. Foreground work is a write waiting
+//! for the writer or for SQLite's lock, and a request being served, from its
+//! start (`Store::serving`); background work stands aside until none is in
+//! progress (`stand_aside`). The handler is installed through an SQL function
+//! (`sqlite_functions`). PostgreSQL gives each write a connection of its own,
+//! so nothing there gives way; its purges still stand aside.
 
 use std::collections::HashMap;
-use std::ffi::{CStr, c_char, c_int, c_void};
-use std::ptr;
+use std::ffi::{CStr, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, Once, PoisonError, Weak};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use libsqlite3_sys as ffi;
@@ -45,9 +41,10 @@ const STAND_ASIDE_AT_MOST: Duration = Duration::from_millis(10);
 
 /// The SQL function that installs the handler, and the name the connection
 /// keeps its reference to the `GiveWay` under.
-const FUNCTION: &CStr = c"exthost_give_way";
+pub(super) const FUNCTION: &CStr = c"exthost_give_way";
 
-/// Who is on and who waits for one writer connection.
+/// Whether a background script is on the writer, and the foreground work it
+/// gives way to.
 #[derive(Debug)]
 pub(super) struct GiveWay {
     id: u64,
@@ -180,40 +177,13 @@ pub(super) fn gave_way(e: &sqlx::Error) -> bool {
         .is_some_and(|code| code == ffi::SQLITE_INTERRUPT.to_string())
 }
 
-/// Give every SQLite connection opened from now on the install function.
-pub(super) fn register() {
-    static ONCE: Once = Once::new();
-    // SAFETY: `entry` has the signature SQLite calls entry points with.
-    ONCE.call_once(|| unsafe {
-        ffi::sqlite3_auto_extension(Some(entry));
-    });
-}
-
-unsafe extern "C" fn entry(
-    db: *mut ffi::sqlite3,
-    _error: *mut *mut c_char,
-    _api: *const ffi::sqlite3_api_routines,
-) -> c_int {
-    // SAFETY: `db` is the connection being opened; DIRECTONLY keeps triggers and
-    // views (which a schema could carry) from calling the function.
-    unsafe {
-        ffi::sqlite3_create_function_v2(
-            db,
-            FUNCTION.as_ptr(),
-            1,
-            ffi::SQLITE_UTF8 | ffi::SQLITE_DIRECTONLY,
-            ptr::null_mut(),
-            Some(install),
-            None,
-            None,
-            None,
-        )
-    }
-}
-
 /// `exthost_give_way(id)`: install the handler for `GiveWay` `id` on the
 /// connection that calls it.
-unsafe extern "C" fn install(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
+pub(super) unsafe extern "C" fn install(
+    ctx: *mut ffi::sqlite3_context,
+    argc: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
     // SAFETY: SQLite passes `argc` (1, as registered) values in `argv`.
     let id = unsafe {
         if argc != 1 {

@@ -8,6 +8,7 @@
 //! takes the tenant explicitly.
 
 mod bulk;
+mod busy;
 mod codec;
 mod community;
 mod components;
@@ -17,6 +18,7 @@ mod extensions;
 mod give_way;
 mod interventions;
 mod kv;
+mod low_priority;
 mod messages;
 mod migrate;
 mod purge;
@@ -27,6 +29,7 @@ mod sentiment;
 mod sessions;
 mod sql;
 mod sqlite;
+mod sqlite_functions;
 mod stats;
 mod users;
 mod writer;
@@ -75,9 +78,12 @@ pub struct Serving {
 pub struct Store {
     /// Reads, and on PostgreSQL writes too.
     pool: AnyPool,
-    /// Every write. On SQLite one connection, so writers take turns in arrival
-    /// order (see `sqlite`) and a purge batch gives way (see `give_way`); on
-    /// PostgreSQL the same pool as `pool`.
+    /// A purge's reads: on SQLite connections at the lowest CPU priority
+    /// (`low_priority`), on PostgreSQL `pool`. See `background_readers()`.
+    background_readers: AnyPool,
+    /// Every write. On SQLite one connection for foreground writes, so they
+    /// take turns in arrival order (see `sqlite`), and one for purge batches,
+    /// which give way (see `give_way`); on PostgreSQL the same pool as `pool`.
     writer: writer::Writer,
     backend: Backend,
     checkpointer: Option<Arc<sqlite::Checkpointer>>,
@@ -106,7 +112,13 @@ impl Store {
         let options = AnyConnectOptions::from_str(url).map_err(|e| invalid_url(url, e))?;
         let pool = AnyPoolOptions::new().connect_with(options).await?;
         Ok(Store {
-            writer: writer::Writer::new(pool.clone(), give_way::GiveWay::new()),
+            writer: writer::Writer::new(
+                pool.clone(),
+                writer::BackgroundPools::same(&pool),
+                give_way::GiveWay::new(),
+                false,
+            ),
+            background_readers: pool.clone(),
             pool,
             backend: Backend::Postgres,
             checkpointer: None,
@@ -117,6 +129,7 @@ impl Store {
         let opened = sqlite::open(url).await?;
         Ok(Store {
             pool: opened.readers,
+            background_readers: opened.background_readers,
             writer: opened.writer,
             backend: Backend::Sqlite,
             checkpointer: opened.checkpointer,
@@ -147,6 +160,23 @@ impl Store {
         self.writer.stand_aside().await;
     }
 
+    /// For background work: one of its steps took `took`, standing aside
+    /// excluded. On SQLite a step that starved at the lowest CPU priority
+    /// makes the next ones run at normal priority for a while (`low_priority`).
+    pub fn note_background_step(&self, took: std::time::Duration) {
+        self.writer.note_background_step(took);
+    }
+
+    /// The pool for a purge's reads: the lowered one, unless background work
+    /// starved there lately.
+    fn background_readers(&self) -> &AnyPool {
+        if self.writer.lowered() {
+            &self.background_readers
+        } else {
+            &self.pool
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -158,6 +188,7 @@ impl Store {
         }
         self.writer.close().await;
         self.pool.close().await;
+        self.background_readers.close().await;
     }
 }
 

@@ -35,8 +35,9 @@ pub struct OrphanPurge {
 }
 
 /// PostgreSQL's batches lock the rows they chose, so ingest cannot add to
-/// them before the batch commits. (SQLite's are scripts on its one writer,
-/// which no other write can enter: `purge/sqlite.rs`.)
+/// them before the batch commits. (SQLite's are scripts that hold its write
+/// lock from their first statement, so no other write can enter:
+/// `purge/sqlite.rs`.)
 const LOCK_ROWS: &str = " FOR UPDATE";
 
 impl Store {
@@ -53,7 +54,7 @@ impl Store {
             .idle_thread(channels, cutoff)
             .push(" ORDER BY t.last_activity_at, t.id LIMIT ")
             .int(i64::from(limit));
-        Ok(sql.scalar::<String>().fetch_all(&self.pool).await?)
+        Ok(sql.scalar::<String>().fetch_all(self.background_readers()).await?)
     }
 
     /// Delete those of `ids` still idle on `channels`, whole, in one transaction.
@@ -144,7 +145,7 @@ impl Store {
                  (SELECT COUNT(*) FROM intervention_comment WHERE tenant = $1 AND intervention_id IN \
                  (SELECT id FROM intervention WHERE tenant = $1 AND thread_id IN (SELECT id FROM idle))) AS comments",
             );
-        let row = sql.query().fetch_one(&self.pool).await?;
+        let row = sql.query().fetch_one(self.background_readers()).await?;
         Ok(ThreadPurge {
             threads: count(row.try_get("threads")?),
             messages: count(row.try_get("messages")?),
@@ -170,7 +171,7 @@ impl Store {
             sql.push(&format!("SELECT COUNT(*) FROM {name} WHERE tenant = $1 AND {time} < "))
                 .int(cutoff)
                 .channels("channel_id", channels);
-            return Ok(count(sql.scalar::<i64>().fetch_one(&self.pool).await?));
+            return Ok(count(sql.scalar::<i64>().fetch_one(self.background_readers()).await?));
         }
         sql.push(&format!(
             "DELETE FROM {name} WHERE tenant = $1 AND id IN (SELECT id FROM {name} WHERE tenant = $1 AND {time} < "
@@ -257,7 +258,7 @@ impl Store {
             .unlinked_identity("i.id")
             .push(" ORDER BY i.id LIMIT ")
             .int(i64::from(limit));
-        let candidates: Vec<String> = sql.scalar::<String>().fetch_all(&self.pool).await?;
+        let candidates: Vec<String> = sql.scalar::<String>().fetch_all(self.background_readers()).await?;
         let last = (candidates.len() as u64 == u64::from(limit))
             .then(|| candidates.last().cloned())
             .flatten();
@@ -337,7 +338,7 @@ impl Store {
                  AND NOT EXISTS (SELECT 1 FROM identity k WHERE k.tenant = $1 AND k.group_id = g.id \
                  AND k.id NOT IN (SELECT id FROM gone))) AS emptied_groups",
             );
-        let row = sql.query().fetch_one(&self.pool).await?;
+        let row = sql.query().fetch_one(self.background_readers()).await?;
         Ok((count(row.try_get("identities")?), count(row.try_get("emptied_groups")?)))
     }
 }

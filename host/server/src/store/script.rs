@@ -16,8 +16,8 @@ use super::sql::{Sql, count};
 /// Whose turn on the writer a script takes.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Turn {
-    /// A request's write: it counts as waiting for the writer until it has it
-    /// (so a background script gives way), and commits within the script.
+    /// A request's write: it counts as foreground work until it has run (so a
+    /// background script gives way), and commits within the script.
     Foreground,
     /// A purge batch. With `give_way` it is interrupted when a foreground write
     /// has waited `give_way::GRACE`; it commits in a statement of its own, or
@@ -58,11 +58,16 @@ impl Store {
         let task = tokio::spawn(async move {
             // `_held` lasts to the end of the task: a background script's
             // COMMIT must not land inside the checkpointer's hold (`sqlite`).
-            let (mut conn, background, _held) = match turn {
-                Turn::Foreground => (writer.foreground().await?, None, None),
+            // `_foreground` too: a foreground script counts as waiting until it
+            // has run, since on SQLite it may meet a background script's lock.
+            let (mut conn, background, _held, _foreground) = match turn {
+                Turn::Foreground => {
+                    let (conn, foreground) = writer.foreground().await?;
+                    (conn, None, None, Some(foreground))
+                }
                 Turn::Background { give_way, .. } => {
                     let (conn, background, held) = writer.background(give_way).await?;
-                    (conn, background, Some(held))
+                    (conn, background, Some(held), None)
                 }
             };
             let rows = script.query().fetch_all(&mut *conn).await;

@@ -1,13 +1,16 @@
 //! Opening a SQLite database the way the platform uses it: a WAL file, a pool of
-//! readers, and one writer connection that every write goes through, so writers
-//! queue in arrival order in the process (sqlx's pool is fair) instead of racing
-//! for SQLite's lock, whose busy handler sleeps in growing steps and lets a long
-//! writer starve a short one; a purge batch on the writer gives way to a write
-//! that arrives while it runs (`give_way`). Checkpoints run off the write path: automatic
-//! checkpoints are off on every connection and a background task copies the WAL
-//! back into the database, so no commit pays for a checkpoint's copy and fsync.
-//! It also holds purge batches off for a moment when the WAL has grown, so
-//! that the WAL starts over instead of growing through a whole purge.
+//! readers, and one writer connection that every foreground write goes through,
+//! so writers queue in arrival order in the process (sqlx's pool is fair)
+//! instead of racing for SQLite's lock. Background work has connections of its
+//! own, whose threads run at the lowest CPU priority (`low_priority`): a
+//! background writer for purge batches, which gives way to foreground work
+//! (`give_way`) and takes turns with the foreground writer through SQLite's lock
+//! with short waits (`busy`), and background readers for a purge's reads and
+//! the checkpoints. Checkpoints run off the write path: automatic checkpoints
+//! are off on every connection and a background task copies the WAL back into
+//! the database, so no commit pays for a checkpoint's copy and fsync. It also
+//! holds purge batches off for a moment when the WAL has grown, so that the WAL
+//! starts over instead of growing through a whole purge.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -19,17 +22,31 @@ use sqlx::{AnyPool, Connection, Executor, SqliteConnection};
 use tokio::sync::Notify;
 
 use super::error::Result;
-use super::give_way::{self, GiveWay};
-use super::writer::Writer;
+use super::give_way::GiveWay;
+use super::writer::{BackgroundPools, Writer};
+use super::{busy, low_priority, sqlite_functions};
 use super::{encode_path, invalid_url, new_id};
 
 /// Page cache per connection, in KiB (SQLite's default is 2,000).
 const WRITER_CACHE_KIB: i64 = 64 << 10;
 const READER_CACHE_KIB: i64 = 8 << 10;
 
-/// The writer's own temporary table of the ids a purge batch works on (see
+/// The background writer's temporary table of the ids a purge batch works on (see
 /// `purge`): made once per connection, so a batch needs no statement to make it.
 pub(super) const BATCH_TABLE: &str = "temp.batch_ids";
+
+/// What a pool's connections are for, which decides how each is set up as it
+/// opens (with whether its threads are lowered: `low_priority`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Reads: requests', and, lowered, a purge's and the checkpoints.
+    Reader,
+    /// Every write but background scripts, one connection.
+    Writer,
+    /// Background scripts (purge batches), one connection that gives way to
+    /// foreground work.
+    BackgroundWriter,
+}
 
 /// How often the background task checkpoints the WAL.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
@@ -44,6 +61,8 @@ const START_OVER_TRIES: u32 = 8;
 /// The pools of one SQLite database.
 pub(super) struct Opened {
     pub readers: AnyPool,
+    /// At the lowest CPU priority, for a purge's reads and the checkpoints.
+    pub background_readers: AnyPool,
     pub writer: Writer,
     pub checkpointer: Option<Arc<Checkpointer>>,
 }
@@ -93,7 +112,11 @@ async fn checkpoint(pool: &AnyPool) -> Option<Checkpoint> {
 }
 
 impl Checkpointer {
-    fn start(pool: AnyPool, writer: Writer, start_over_frames: i64) -> Checkpointer {
+    /// Checkpoint on `pools.lowered`, or on `pools.normal` while background
+    /// work runs at normal priority (`low_priority`): a starved checkpointer
+    /// lets the WAL grow, and holds off the purge while it starts over. (Its
+    /// own time says nothing of starving: a checkpoint waits mostly on fsync.)
+    fn start(pools: BackgroundPools, writer: Writer, start_over_frames: i64) -> Checkpointer {
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
         tokio::spawn(async move {
@@ -102,13 +125,18 @@ impl Checkpointer {
                     () = stopped.notified() => break,
                     () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
                 }
+                let pool = if writer.lowered() {
+                    &pools.lowered
+                } else {
+                    &pools.normal
+                };
                 if pool.is_closed() {
                     break;
                 }
                 // A checkpoint takes a core for up to tens of milliseconds.
                 writer.stand_aside().await;
-                if checkpoint(&pool).await.is_some_and(|c| c.frames > start_over_frames) {
-                    Self::start_over(&pool, &writer).await;
+                if checkpoint(pool).await.is_some_and(|c| c.frames > start_over_frames) {
+                    Self::start_over(pool, &writer).await;
                 }
             }
         });
@@ -190,27 +218,42 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     }
 
     let options = AnyConnectOptions::from_str(&any_url).map_err(|e| invalid_url(url, e))?;
-    give_way::register();
+    sqlite_functions::register();
     let give_way = GiveWay::new();
     let install_give_way = give_way.install_sql();
-    let pool_options = |cache_kib: i64, writer: bool| {
+    let pool_options = |role: Role, lowered: bool| {
         let install_give_way = install_give_way.clone();
         let mut pool = AnyPoolOptions::new().after_connect(move |conn, _| {
             let install_give_way = install_give_way.clone();
             Box::pin(async move {
+                // Writers keep a larger page cache: a purge batch dirties thousands
+                // of index pages, and with SQLite's default of 2 MB it reads them again.
+                let cache_kib = match role {
+                    Role::Writer | Role::BackgroundWriter => WRITER_CACHE_KIB,
+                    Role::Reader => READER_CACHE_KIB,
+                };
                 conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}")))
                     .await?;
-                if writer {
+                // In memory, the one writer runs background scripts too.
+                if role == Role::BackgroundWriter || (in_memory && role == Role::Writer) {
                     conn.execute(sqlx::AssertSqlSafe(format!(
                         "CREATE TABLE IF NOT EXISTS {BATCH_TABLE} (id TEXT PRIMARY KEY)"
                     )))
                     .await?;
                     conn.execute(sqlx::AssertSqlSafe(install_give_way)).await?;
                 }
+                if lowered {
+                    conn.execute(sqlx::AssertSqlSafe(sqlite_functions::call(low_priority::FUNCTION)))
+                        .await?;
+                }
                 // With WAL, NORMAL loses at most the last commits on power loss and never
                 // corrupts; FULL would fsync on every commit.
                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                 if !in_memory {
+                    if matches!(role, Role::Writer | Role::BackgroundWriter) {
+                        conn.execute(sqlx::AssertSqlSafe(sqlite_functions::call(busy::FUNCTION)))
+                            .await?;
+                    }
                     // The background task checkpoints instead (see the module doc).
                     conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                     // A purge starts the WAL over every 32 MB or so and took it
@@ -237,20 +280,43 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
         }
         pool
     };
-    let readers = pool_options(READER_CACHE_KIB, false)
+    let readers = pool_options(Role::Reader, false).connect_with(options.clone()).await?;
+    let writer = pool_options(Role::Writer, false)
+        .max_connections(1)
         .connect_with(options.clone())
         .await?;
-    // The writer keeps a larger page cache: a purge batch dirties thousands of
-    // index pages, and with SQLite's default of 2 MB it reads them again.
-    let writer = pool_options(WRITER_CACHE_KIB, true)
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
-    let writer = Writer::new(writer, give_way);
-    let checkpointer =
-        (!in_memory).then(|| Arc::new(Checkpointer::start(readers.clone(), writer.clone(), START_OVER_FRAMES)));
+    // A shared-cache database in memory locks by table, and a connection that
+    // meets another's lock fails at once instead of waiting: there the one
+    // writer and the readers do the background work too.
+    let (background_readers, background_writers) = if in_memory {
+        (readers.clone(), BackgroundPools::same(&writer))
+    } else {
+        // Two readers: a purge's next find may run beside a checkpoint.
+        let background_readers = pool_options(Role::Reader, true)
+            .max_connections(2)
+            .connect_with(options.clone())
+            .await?;
+        let lowered = pool_options(Role::BackgroundWriter, true)
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        // Opened only if background work starves at the lowest priority.
+        let normal = pool_options(Role::BackgroundWriter, false)
+            .max_connections(1)
+            .connect_lazy_with(options);
+        (background_readers, BackgroundPools { lowered, normal })
+    };
+    let writer = Writer::new(writer, background_writers, give_way, true);
+    let checkpointer = (!in_memory).then(|| {
+        let pools = BackgroundPools {
+            lowered: background_readers.clone(),
+            normal: readers.clone(),
+        };
+        Arc::new(Checkpointer::start(pools, writer.clone(), START_OVER_FRAMES))
+    });
     Ok(Opened {
         readers,
+        background_readers,
         writer,
         checkpointer,
     })
@@ -343,7 +409,7 @@ mod tests {
         let opened = open(path.to_str().unwrap()).await.unwrap();
         // The store's own task, with a threshold of 1 MB instead of 32.
         opened.checkpointer.as_ref().unwrap().stop();
-        let _small = Checkpointer::start(opened.readers.clone(), opened.writer.clone(), 256);
+        let _small = Checkpointer::start(BackgroundPools::same(&opened.readers), opened.writer.clone(), 256);
         opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
         let wal = dir.path().join("c.db-wal");
         let (mut written, mut starts_over, mut sequence) = (0u64, 0, wal_sequence(&wal));
@@ -382,5 +448,116 @@ mod tests {
         tokio::time::sleep(CHECKPOINT_EVERY * 3).await;
         // No commit checkpointed on its own: the file is as it was.
         assert!(std::fs::metadata(&path).unwrap().len() < before + 1_000_000);
+    }
+
+    /// Whether the thread of the connection `executor` runs on is at the lowest priority.
+    async fn is_low<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>) -> bool {
+        let call = sqlite_functions::call(low_priority::IS_LOW);
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(call))
+            .fetch_one(executor)
+            .await
+            .unwrap()
+            == 1
+    }
+
+    /// The background connections' threads make way for any other thread;
+    /// the ones requests use are left as they were.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn only_background_connections_run_at_the_lowest_priority() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
+        assert!(!is_low(&opened.readers).await, "a reader");
+        assert!(!is_low(&opened.writer).await, "the writer");
+        assert!(is_low(&opened.background_readers).await, "a background reader");
+        let (mut background, _, _held) = opened.writer.background(false).await.unwrap();
+        assert!(is_low(&mut *background).await, "the background writer");
+    }
+
+    /// After a step of background work starved, the next ones run at normal
+    /// priority: a purge on a machine kept busy by other work still ends.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn background_work_that_starved_runs_at_normal_priority() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
+        opened.writer.note_background_step(Duration::from_millis(10));
+        let (mut background, _, held) = opened.writer.background(false).await.unwrap();
+        assert!(is_low(&mut *background).await, "a short step did not starve");
+        drop((background, held));
+        opened.writer.note_background_step(Duration::from_secs(1));
+        assert!(!opened.writer.lowered());
+        let (mut background, _, _held) = opened.writer.background(false).await.unwrap();
+        assert!(
+            !is_low(&mut *background).await,
+            "the background writer after a step starved"
+        );
+    }
+
+    /// The two writers take turns through SQLite's lock: a foreground write
+    /// that meets a background transaction waits for it instead of failing
+    /// with "database is locked".
+    #[tokio::test]
+    async fn a_foreground_write_waits_out_a_background_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
+        opened.writer.execute("CREATE TABLE t (x INTEGER)").await.unwrap();
+        let (mut background, _, held) = opened.writer.background(false).await.unwrap();
+        background
+            .execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        let commit = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            background.execute("COMMIT").await.unwrap();
+            drop((background, held));
+        });
+        // It counts the rows it sees: 1 once the background commit is in.
+        opened
+            .writer
+            .execute("INSERT INTO t SELECT count(*) + 10 FROM t")
+            .await
+            .unwrap();
+        commit.await.unwrap();
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(&opened.readers)
+            .await
+            .unwrap();
+        assert_eq!(rows, [1, 11], "the foreground write went before the background commit");
+    }
+
+    /// A foreground transaction holds the write lock from its start: had it
+    /// begun deferred, the background writer's commit between its read and
+    /// its write would make SQLite refuse the write (`SQLITE_BUSY_SNAPSHOT`).
+    #[tokio::test]
+    async fn a_foreground_transaction_is_not_refused_after_a_background_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
+        opened.writer.execute("CREATE TABLE t (x INTEGER)").await.unwrap();
+        let mut tx = opened.writer.begin().await.unwrap();
+        let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let writer = opened.writer.clone();
+        let background = tokio::spawn(async move {
+            let (mut conn, _, _held) = writer.background(false).await.unwrap();
+            conn.execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1); COMMIT")
+                .await
+                .unwrap();
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        sqlx::query("INSERT INTO t VALUES ($1)")
+            .bind(seen + 10)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        background.await.unwrap();
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(&opened.readers)
+            .await
+            .unwrap();
+        assert_eq!(rows, [1, 10]);
     }
 }

@@ -1,9 +1,11 @@
-//! The pool every write goes through (on SQLite one connection, see `sqlite`),
-//! and the bookkeeping that lets a background batch give way: each write made
-//! through `&Writer` or its `begin` counts as a foreground write waiting until
-//! it has run, and only `background` hands out the connection without counting
-//! (see `give_way`). Background scripts can also be held off for a moment, which
-//! SQLite's checkpointer needs to start the WAL over during a long purge.
+//! The pools every write goes through, and the bookkeeping that lets a
+//! background batch give way. On SQLite foreground writes have one connection
+//! and background scripts another (`sqlite`); on PostgreSQL both are the one
+//! pool. Each write made through `&Writer`, its `begin` or `foreground` counts
+//! as foreground work until it has run, and only `background` hands out a
+//! connection without counting (see `give_way`). Background scripts can also be
+//! held off for a moment, which SQLite's checkpointer needs to start the WAL
+//! over during a long purge.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,38 +19,81 @@ use sqlx::{Any, AnyPool, Either, Execute, Executor, SqlStr, Transaction};
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use super::give_way::{Background, Foreground, GiveWay};
+use super::low_priority::Lowering;
 
 #[derive(Debug, Clone)]
 pub(super) struct Writer {
     pool: AnyPool,
+    /// Background scripts' connections: at the lowest CPU priority, and at
+    /// normal priority for when that starved (`low_priority`). On PostgreSQL
+    /// and in memory both are `pool`.
+    background_pools: BackgroundPools,
+    lowering: Arc<Lowering>,
     give_way: Arc<GiveWay>,
+    /// SQLite: a transaction takes the write lock as it begins, while it is
+    /// counted as waiting (see `begin`).
+    begin_immediate: bool,
     /// Every background script holds a share while it runs; `hold_background`
     /// takes all of it.
     hold: Arc<RwLock<()>>,
+}
+
+/// Where background scripts run.
+#[derive(Debug, Clone)]
+pub(super) struct BackgroundPools {
+    pub lowered: AnyPool,
+    pub normal: AnyPool,
+}
+
+impl BackgroundPools {
+    /// Both are `pool`.
+    pub fn same(pool: &AnyPool) -> BackgroundPools {
+        BackgroundPools {
+            lowered: pool.clone(),
+            normal: pool.clone(),
+        }
+    }
 }
 
 /// A background script's share of `Writer::hold`, kept until it has committed.
 pub(super) type Held = OwnedRwLockReadGuard<()>;
 
 impl Writer {
-    pub fn new(pool: AnyPool, give_way: Arc<GiveWay>) -> Writer {
+    pub fn new(
+        pool: AnyPool,
+        background_pools: BackgroundPools,
+        give_way: Arc<GiveWay>,
+        begin_immediate: bool,
+    ) -> Writer {
         Writer {
             pool,
+            background_pools,
+            lowering: Arc::default(),
             give_way,
+            begin_immediate,
             hold: Arc::default(),
         }
     }
 
+    /// A foreground transaction. On SQLite it begins `IMMEDIATE`: a deferred
+    /// one would take the write lock only at its first write, uncounted, and
+    /// fail outright (`SQLITE_BUSY_SNAPSHOT`) if the background writer had
+    /// committed since its first read.
     pub async fn begin(&self) -> sqlx::Result<Transaction<'static, Any>> {
         let _waiting = self.give_way.foreground();
-        self.pool.begin().await
+        if self.begin_immediate {
+            self.pool.begin_with("BEGIN IMMEDIATE").await
+        } else {
+            self.pool.begin().await
+        }
     }
 
-    /// The connection for a foreground script, counted as a waiting write
-    /// until it is handed out.
-    pub async fn foreground(&self) -> sqlx::Result<PoolConnection<Any>> {
-        let _waiting = self.give_way.foreground();
-        self.pool.acquire().await
+    /// The connection for a foreground script, and the count of it as
+    /// foreground work, to keep until the script has run: on SQLite it may
+    /// still wait for the background writer to give way.
+    pub async fn foreground(&self) -> sqlx::Result<(PoolConnection<Any>, Foreground)> {
+        let waiting = self.give_way.foreground();
+        Ok((self.pool.acquire().await?, waiting))
     }
 
     /// The connection for a script that gives way to any foreground write
@@ -57,7 +102,9 @@ impl Writer {
     /// next hold off until `Held` drops.
     pub async fn background(&self, give_way: bool) -> sqlx::Result<(PoolConnection<Any>, Option<Background>, Held)> {
         let held = self.hold_share().await;
-        let conn = self.pool.acquire().await?;
+        let pools = &self.background_pools;
+        let pool = if self.lowered() { &pools.lowered } else { &pools.normal };
+        let conn = pool.acquire().await?;
         Ok((conn, give_way.then(|| self.give_way.background()), held))
     }
 
@@ -85,6 +132,16 @@ impl Writer {
         self.give_way.stand_aside().await;
     }
 
+    /// Whether background work runs at the lowest CPU priority now.
+    pub fn lowered(&self) -> bool {
+        self.lowering.lowered()
+    }
+
+    /// A step of background work took `took` (see `low_priority::Lowering`).
+    pub fn note_background_step(&self, took: std::time::Duration) {
+        self.lowering.note_step(took);
+    }
+
     /// Count a background script that gave way; returns how many have.
     pub fn note_gave_way(&self) -> u64 {
         self.give_way.note_gave_way()
@@ -92,6 +149,8 @@ impl Writer {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.background_pools.lowered.close().await;
+        self.background_pools.normal.close().await;
     }
 }
 

@@ -1,8 +1,8 @@
 //! SQLite's side of the purge: each batch is one script, run in one round
-//! trip on the writer connection as a background write that gives way to
-//! foreground ones (`store::give_way`), with the ids it works on in the
-//! writer's batch table. (PostgreSQL's batches, in `purge.rs`, are statements
-//! in a transaction that locks its rows.)
+//! trip on the background writer connection as a write that gives way to
+//! foreground ones (`store::give_way`), with the ids it works on in that
+//! connection's batch table. (PostgreSQL's batches, in `purge.rs`, are
+//! statements in a transaction that locks its rows.)
 
 use super::ThreadPurge;
 use crate::store::Store;
@@ -17,8 +17,8 @@ pub(super) const GIVE_WAY_TIMES: u32 = 8;
 
 impl Store {
     /// SQLite's batch: one script, one round trip (see `sqlite_write`). The
-    /// recheck puts the ids still idle into the writer's batch table, and every
-    /// delete takes its threads from there.
+    /// recheck puts the ids still idle into the background writer's batch
+    /// table, and every delete takes its threads from there.
     pub(super) async fn delete_idle_threads_sqlite(
         &self,
         tenant: &str,
