@@ -1,16 +1,16 @@
-//! Data purging under load: the real server on SQLite and on PostgreSQL,
-//! seeded by `exthost::seed` (threads of N messages, half idle past a 30-day
+//! Data purging under load: the real server on SQLite and on PostgreSQL, seeded
+//! by `exthost::seed` (threads of N messages, half idle past a 30-day
 //! retention, identities, groups, interventions, comments, events, stats,
 //! activities), then one real run of the built-in purge extension with every
 //! kind on. Reports messages deleted per second over the whole run, and the
-//! latency of message ingest (POST /api/v1/messages, paced at `RATE` per
-//! second by one client) measured alone first and then during the purge, and
-//! on SQLite the largest size the WAL file reached during the purge. Beside
-//! those wall-clock numbers, which depend on how busy the machine's host is,
-//! it reports the CPU the purge itself used on SQLite, whose database runs in
-//! this process (the process's CPU during the run, less what ingest used per
-//! request alone), and the share of each phase that the hypervisor gave to
-//! other guests (steal, from `/proc/stat`).
+//! latency of message ingest (POST /api/v1/messages, paced at `RATE` per second
+//! by one client, or at `PURGE_BENCH_RATE`) measured alone first and then
+//! during the purge, and on SQLite the largest size the WAL file reached during
+//! the purge. Beside those wall-clock numbers, which depend on how busy the
+//! machine's host is, it reports the CPU the purge itself used on SQLite, whose
+//! database runs in this process (the process's CPU during the run, less what
+//! ingest used per request alone), and the share of each phase that the
+//! hypervisor gave to other guests (steal, from `/proc/stat`).
 //!
 //! `cargo run --release -p exthost-tests --example purge_bench -- [threads] [messages-per-thread] [sqlite|postgres|both]`
 //!
@@ -28,8 +28,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// Ingest requests per second, both alone and during the purge.
+/// Ingest requests per second, both alone and during the purge, unless
+/// `PURGE_BENCH_RATE` says otherwise (one client, one request at a time: a
+/// rate above what it can reach sends them back to back).
 const RATE: u64 = 100;
+
+fn rate() -> u64 {
+    std::env::var("PURGE_BENCH_RATE")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(RATE)
+}
 /// Ingest samples taken alone.
 const ALONE: usize = 1_000;
 
@@ -107,7 +117,7 @@ fn p50_p99(sorted: &[Duration]) -> (f64, f64) {
 /// Post messages at `RATE`/s until `stop` (or `limit` samples); returns each latency.
 async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration> {
     let mut latencies = Vec::new();
-    let mut timer = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+    let mut timer = tokio::time::interval(Duration::from_micros(1_000_000 / rate()));
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut n = 0u64;
     let trace = std::env::var_os("PURGE_BENCH_TRACE").is_some();

@@ -1,17 +1,19 @@
 //! Background SQLite connections run their thread at the lowest CPU priority,
-//! unless that starved them. A purge takes a core, and its checkpoints much of
-//! another; on a small machine a request, which passes through several threads
-//! (the reads, the write, the async workers), then waits for a core at each of
-//! them. sqlx runs each SQLite connection on a thread of its own, so a
-//! connection that calls `FUNCTION` as it opens puts that thread under
-//! `SCHED_IDLE`: it runs only on a core that nothing else wants, and whatever
-//! wakes up takes its core at once. Any process may lower its own threads so;
-//! raising one back takes a privilege, so nothing does. But on a machine that
-//! other work keeps busy such a thread barely runs (a purge beside a build fell
-//! from 21,769 to 1,721 deletes/s in BENCHMARKS.md), and a purge must end: a
-//! step of background work that takes longer than `STARVED_AFTER` makes the
-//! next steps, for `STARVED_FOR`, run on connections at normal priority
-//! (`Lowering`). On other systems the function does nothing.
+//! unless that starved them. A purge takes a core; on a small machine a
+//! request, which passes through several threads (the reads, the write, the
+//! async workers), then waits for a core at each of them. sqlx runs each SQLite
+//! connection on a thread of its own, so a connection that calls `FUNCTION` as
+//! it opens puts that thread under `SCHED_IDLE`: it runs only on a core that
+//! nothing else wants, and whatever wakes up takes its core at once. Any
+//! process may lower its own threads so; raising one back takes a privilege,
+//! so nothing does. But on a machine that other work keeps busy such a thread
+//! barely runs (a purge beside a build fell from 21,769 to 1,721 deletes/s in
+//! BENCHMARKS.md), and a purge must end: a step of background work that takes
+//! longer than `STARVED_AFTER` makes the next steps, for `STARVED_FOR`, run on
+//! connections at normal priority (`Lowering`). Until then a starved batch
+//! holds SQLite's write lock, and a foreground write waits until the batch
+//! runs long enough to give way (`give_way`). On other systems the function
+//! does nothing.
 
 use std::ffi::{CStr, c_int};
 use std::sync::{Mutex, PoisonError};

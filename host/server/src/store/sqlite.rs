@@ -5,12 +5,12 @@
 //! own, whose threads run at the lowest CPU priority (`low_priority`): a
 //! background writer for purge batches, which gives way to foreground work
 //! (`give_way`) and takes turns with the foreground writer through SQLite's lock
-//! with short waits (`busy`), and background readers for a purge's reads and
-//! the checkpoints. Checkpoints run off the write path: automatic checkpoints
-//! are off on every connection and a background task copies the WAL back into
-//! the database, so no commit pays for a checkpoint's copy and fsync. It also
-//! holds purge batches off for a moment when the WAL has grown, so that the WAL
-//! starts over instead of growing through a whole purge.
+//! with short waits (`busy`), and a background reader for a purge's reads.
+//! Checkpoints run off the write path, at normal priority: automatic
+//! checkpoints are off on every connection and a background task copies the
+//! WAL back into the database, so no commit pays for a checkpoint's copy and
+//! fsync. It also holds purge batches off for a moment when the WAL has grown,
+//! so that the WAL starts over instead of growing through a whole purge.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -39,7 +39,7 @@ pub(super) const BATCH_TABLE: &str = "temp.batch_ids";
 /// opens (with whether its threads are lowered: `low_priority`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// Reads: requests', and, lowered, a purge's and the checkpoints.
+    /// Reads: requests' and the checkpoints', and, lowered, a purge's.
     Reader,
     /// Every write but background scripts, one connection.
     Writer,
@@ -61,7 +61,7 @@ const START_OVER_TRIES: u32 = 8;
 /// The pools of one SQLite database.
 pub(super) struct Opened {
     pub readers: AnyPool,
-    /// At the lowest CPU priority, for a purge's reads and the checkpoints.
+    /// At the lowest CPU priority, for a purge's reads.
     pub background_readers: AnyPool,
     pub writer: Writer,
     pub checkpointer: Option<Arc<Checkpointer>>,
@@ -112,11 +112,10 @@ async fn checkpoint(pool: &AnyPool) -> Option<Checkpoint> {
 }
 
 impl Checkpointer {
-    /// Checkpoint on `pools.lowered`, or on `pools.normal` while background
-    /// work runs at normal priority (`low_priority`): a starved checkpointer
-    /// lets the WAL grow, and holds off the purge while it starts over. (Its
-    /// own time says nothing of starving: a checkpoint waits mostly on fsync.)
-    fn start(pools: BackgroundPools, writer: Writer, start_over_frames: i64) -> Checkpointer {
+    /// Checkpoints run on `pool`, at normal priority: one that starved at the
+    /// lowest, inside the hold of `start_over`, held the seed's bulk writes off
+    /// for minutes beside two busy loops (BENCHMARKS.md, eighth session).
+    fn start(pool: AnyPool, writer: Writer, start_over_frames: i64) -> Checkpointer {
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
         tokio::spawn(async move {
@@ -125,18 +124,13 @@ impl Checkpointer {
                     () = stopped.notified() => break,
                     () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
                 }
-                let pool = if writer.lowered() {
-                    &pools.lowered
-                } else {
-                    &pools.normal
-                };
                 if pool.is_closed() {
                     break;
                 }
                 // A checkpoint takes a core for up to tens of milliseconds.
                 writer.stand_aside().await;
-                if checkpoint(pool).await.is_some_and(|c| c.frames > start_over_frames) {
-                    Self::start_over(pool, &writer).await;
+                if checkpoint(&pool).await.is_some_and(|c| c.frames > start_over_frames) {
+                    Self::start_over(&pool, &writer).await;
                 }
             }
         });
@@ -291,9 +285,9 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     let (background_readers, background_writers) = if in_memory {
         (readers.clone(), BackgroundPools::same(&writer))
     } else {
-        // Two readers: a purge's next find may run beside a checkpoint.
+        // One reader: a purge reads one step at a time.
         let background_readers = pool_options(Role::Reader, true)
-            .max_connections(2)
+            .max_connections(1)
             .connect_with(options.clone())
             .await?;
         let lowered = pool_options(Role::BackgroundWriter, true)
@@ -307,13 +301,8 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
         (background_readers, BackgroundPools { lowered, normal })
     };
     let writer = Writer::new(writer, background_writers, give_way, true);
-    let checkpointer = (!in_memory).then(|| {
-        let pools = BackgroundPools {
-            lowered: background_readers.clone(),
-            normal: readers.clone(),
-        };
-        Arc::new(Checkpointer::start(pools, writer.clone(), START_OVER_FRAMES))
-    });
+    let checkpointer =
+        (!in_memory).then(|| Arc::new(Checkpointer::start(readers.clone(), writer.clone(), START_OVER_FRAMES)));
     Ok(Opened {
         readers,
         background_readers,
@@ -409,7 +398,7 @@ mod tests {
         let opened = open(path.to_str().unwrap()).await.unwrap();
         // The store's own task, with a threshold of 1 MB instead of 32.
         opened.checkpointer.as_ref().unwrap().stop();
-        let _small = Checkpointer::start(BackgroundPools::same(&opened.readers), opened.writer.clone(), 256);
+        let _small = Checkpointer::start(opened.readers.clone(), opened.writer.clone(), 256);
         opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
         let wal = dir.path().join("c.db-wal");
         let (mut written, mut starts_over, mut sequence) = (0u64, 0, wal_sequence(&wal));
