@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use libsqlite3_sys as ffi;
 
-/// A step of background work (a purge's data call) longer than this starved:
-/// a thread batch takes about 8 ms, one that gave way as often as it may about
-/// 160 ms.
+/// A step of background work (a purge's data call, a periodic checkpoint)
+/// longer than this starved: a thread batch takes about 8 ms, one that gave
+/// way as often as it may about 160 ms, a checkpoint during a purge up to 60 ms.
 const STARVED_AFTER: Duration = Duration::from_millis(500);
 
 /// How long background work runs at normal priority after a step starved.

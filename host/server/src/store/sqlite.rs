@@ -5,12 +5,13 @@
 //! own, whose threads run at the lowest CPU priority (`low_priority`): a
 //! background writer for purge batches, which gives way to foreground work
 //! (`give_way`) and takes turns with the foreground writer through SQLite's lock
-//! with short waits (`busy`), and a background reader for a purge's reads.
-//! Checkpoints run off the write path, at normal priority: automatic
+//! with short waits (`busy`), and background readers for a purge's reads and
+//! the periodic checkpoints. Checkpoints run off the write path: automatic
 //! checkpoints are off on every connection and a background task copies the
 //! WAL back into the database, so no commit pays for a checkpoint's copy and
 //! fsync. It also holds purge batches off for a moment when the WAL has grown,
-//! so that the WAL starts over instead of growing through a whole purge.
+//! so that the WAL starts over instead of growing through a whole purge; the
+//! checkpoints of that hold run at normal priority.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -39,7 +40,7 @@ pub(super) const BATCH_TABLE: &str = "temp.batch_ids";
 /// opens (with whether its threads are lowered: `low_priority`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// Reads: requests' and the checkpoints', and, lowered, a purge's.
+    /// Reads: requests', and, lowered, a purge's and the periodic checkpoints'.
     Reader,
     /// Every write but background scripts, one connection.
     Writer,
@@ -61,7 +62,7 @@ const START_OVER_TRIES: u32 = 8;
 /// The pools of one SQLite database.
 pub(super) struct Opened {
     pub readers: AnyPool,
-    /// At the lowest CPU priority, for a purge's reads.
+    /// At the lowest CPU priority, for a purge's reads and the periodic checkpoints.
     pub background_readers: AnyPool,
     pub writer: Writer,
     pub checkpointer: Option<Arc<Checkpointer>>,
@@ -112,10 +113,14 @@ async fn checkpoint(pool: &AnyPool) -> Option<Checkpoint> {
 }
 
 impl Checkpointer {
-    /// Checkpoints run on `pool`, at normal priority: one that starved at the
-    /// lowest, inside the hold of `start_over`, held the seed's bulk writes off
-    /// for minutes beside two busy loops (BENCHMARKS.md, eighth session).
-    fn start(pool: AnyPool, writer: Writer, start_over_frames: i64) -> Checkpointer {
+    /// The periodic checkpoints run on `pools.lowered`, at the lowest CPU
+    /// priority, while background work does (`low_priority`), and one that
+    /// takes too long counts as a starved step. Those inside the hold of
+    /// `start_over` always run on `pools.normal`: one that starved there held
+    /// the seed's bulk writes off for minutes beside two busy loops
+    /// (BENCHMARKS.md, eighth session). A periodic one that starves only
+    /// lets the WAL grow meanwhile.
+    fn start(pools: BackgroundPools, writer: Writer, start_over_frames: i64) -> Checkpointer {
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
         tokio::spawn(async move {
@@ -124,13 +129,20 @@ impl Checkpointer {
                     () = stopped.notified() => break,
                     () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
                 }
+                let lowered = writer.lowered();
+                let pool = if lowered { &pools.lowered } else { &pools.normal };
                 if pool.is_closed() {
                     break;
                 }
                 // A checkpoint takes a core for up to tens of milliseconds.
                 writer.stand_aside().await;
-                if checkpoint(&pool).await.is_some_and(|c| c.frames > start_over_frames) {
-                    Self::start_over(&pool, &writer).await;
+                let started = std::time::Instant::now();
+                let done = checkpoint(pool).await;
+                if lowered {
+                    writer.note_background_step(started.elapsed());
+                }
+                if done.is_some_and(|c| c.frames > start_over_frames) {
+                    Self::start_over(&pools.normal, &writer).await;
                 }
             }
         });
@@ -285,9 +297,9 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     let (background_readers, background_writers) = if in_memory {
         (readers.clone(), BackgroundPools::same(&writer))
     } else {
-        // One reader: a purge reads one step at a time.
+        // Two readers: a purge's next find may run beside a checkpoint.
         let background_readers = pool_options(Role::Reader, true)
-            .max_connections(1)
+            .max_connections(2)
             .connect_with(options.clone())
             .await?;
         let lowered = pool_options(Role::BackgroundWriter, true)
@@ -301,8 +313,13 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
         (background_readers, BackgroundPools { lowered, normal })
     };
     let writer = Writer::new(writer, background_writers, give_way, true);
-    let checkpointer =
-        (!in_memory).then(|| Arc::new(Checkpointer::start(readers.clone(), writer.clone(), START_OVER_FRAMES)));
+    let checkpointer = (!in_memory).then(|| {
+        let pools = BackgroundPools {
+            lowered: background_readers.clone(),
+            normal: readers.clone(),
+        };
+        Arc::new(Checkpointer::start(pools, writer.clone(), START_OVER_FRAMES))
+    });
     Ok(Opened {
         readers,
         background_readers,
@@ -398,7 +415,7 @@ mod tests {
         let opened = open(path.to_str().unwrap()).await.unwrap();
         // The store's own task, with a threshold of 1 MB instead of 32.
         opened.checkpointer.as_ref().unwrap().stop();
-        let _small = Checkpointer::start(opened.readers.clone(), opened.writer.clone(), 256);
+        let _small = Checkpointer::start(BackgroundPools::same(&opened.readers), opened.writer.clone(), 256);
         opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
         let wal = dir.path().join("c.db-wal");
         let (mut written, mut starts_over, mut sequence) = (0u64, 0, wal_sequence(&wal));
