@@ -79,8 +79,8 @@ pub struct Store {
     /// Reads, and on PostgreSQL writes too.
     pool: AnyPool,
     /// A purge's reads: on SQLite connections at the lowest CPU priority
-    /// (`low_priority`), on PostgreSQL `pool`. See `background_readers()`.
-    background_readers: AnyPool,
+    /// (`low_priority`), or `pool` while that starves; on PostgreSQL `pool`.
+    background_readers: writer::BackgroundPools,
     /// Every write. On SQLite one connection for foreground writes, so they
     /// take turns in arrival order (see `sqlite`), and one for purge batches,
     /// which give way (see `give_way`); on PostgreSQL the same pool as `pool`.
@@ -118,7 +118,7 @@ impl Store {
                 give_way::GiveWay::new(),
                 false,
             ),
-            background_readers: pool.clone(),
+            background_readers: writer::BackgroundPools::same(&pool),
             pool,
             backend: Backend::Postgres,
             checkpointer: None,
@@ -170,11 +170,7 @@ impl Store {
     /// The pool for a purge's reads: the lowered one, unless background work
     /// starved there lately.
     fn background_readers(&self) -> &AnyPool {
-        if self.writer.lowered() {
-            &self.background_readers
-        } else {
-            &self.pool
-        }
+        self.background_readers.pick(self.writer.lowered())
     }
 
     pub fn backend(&self) -> Backend {
@@ -188,7 +184,7 @@ impl Store {
         }
         self.writer.close().await;
         self.pool.close().await;
-        self.background_readers.close().await;
+        self.background_readers.lowered.close().await;
     }
 }
 

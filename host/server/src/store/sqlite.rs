@@ -62,8 +62,8 @@ const START_OVER_TRIES: u32 = 8;
 /// The pools of one SQLite database.
 pub(super) struct Opened {
     pub readers: AnyPool,
-    /// At the lowest CPU priority, for a purge's reads and the periodic checkpoints.
-    pub background_readers: AnyPool,
+    /// For a purge's reads and the periodic checkpoints: lowered, or `readers`.
+    pub background_readers: BackgroundPools,
     pub writer: Writer,
     pub checkpointer: Option<Arc<Checkpointer>>,
 }
@@ -130,7 +130,7 @@ impl Checkpointer {
                     () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
                 }
                 let lowered = writer.lowered();
-                let pool = if lowered { &pools.lowered } else { &pools.normal };
+                let pool = pools.pick(lowered);
                 if pool.is_closed() {
                     break;
                 }
@@ -295,13 +295,16 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     // meets another's lock fails at once instead of waiting: there the one
     // writer and the readers do the background work too.
     let (background_readers, background_writers) = if in_memory {
-        (readers.clone(), BackgroundPools::same(&writer))
+        (BackgroundPools::same(&readers), BackgroundPools::same(&writer))
     } else {
         // Two readers: a purge's next find may run beside a checkpoint.
-        let background_readers = pool_options(Role::Reader, true)
-            .max_connections(2)
-            .connect_with(options.clone())
-            .await?;
+        let background_readers = BackgroundPools {
+            lowered: pool_options(Role::Reader, true)
+                .max_connections(2)
+                .connect_with(options.clone())
+                .await?,
+            normal: readers.clone(),
+        };
         let lowered = pool_options(Role::BackgroundWriter, true)
             .max_connections(1)
             .connect_with(options.clone())
@@ -314,11 +317,11 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     };
     let writer = Writer::new(writer, background_writers, give_way, true);
     let checkpointer = (!in_memory).then(|| {
-        let pools = BackgroundPools {
-            lowered: background_readers.clone(),
-            normal: readers.clone(),
-        };
-        Arc::new(Checkpointer::start(pools, writer.clone(), START_OVER_FRAMES))
+        Arc::new(Checkpointer::start(
+            background_readers.clone(),
+            writer.clone(),
+            START_OVER_FRAMES,
+        ))
     });
     Ok(Opened {
         readers,
@@ -475,7 +478,7 @@ mod tests {
         let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
         assert!(!is_low(&opened.readers).await, "a reader");
         assert!(!is_low(&opened.writer).await, "the writer");
-        assert!(is_low(&opened.background_readers).await, "a background reader");
+        assert!(is_low(&opened.background_readers.lowered).await, "a background reader");
         let (mut background, _, _held) = opened.writer.background(false).await.unwrap();
         assert!(is_low(&mut *background).await, "the background writer");
     }

@@ -38,7 +38,8 @@ pub(super) struct Writer {
     hold: Arc<RwLock<()>>,
 }
 
-/// Where background scripts run.
+/// Where background work runs: at the lowest CPU priority, or at normal
+/// priority while that starves (`low_priority`).
 #[derive(Debug, Clone)]
 pub(super) struct BackgroundPools {
     pub lowered: AnyPool,
@@ -52,6 +53,11 @@ impl BackgroundPools {
             lowered: pool.clone(),
             normal: pool.clone(),
         }
+    }
+
+    /// The pool for background work now, by `Writer::lowered`.
+    pub fn pick(&self, lowered: bool) -> &AnyPool {
+        if lowered { &self.lowered } else { &self.normal }
     }
 }
 
@@ -102,9 +108,7 @@ impl Writer {
     /// next hold off until `Held` drops.
     pub async fn background(&self, give_way: bool) -> sqlx::Result<(PoolConnection<Any>, Option<Background>, Held)> {
         let held = self.hold_share().await;
-        let pools = &self.background_pools;
-        let pool = if self.lowered() { &pools.lowered } else { &pools.normal };
-        let conn = pool.acquire().await?;
+        let conn = self.background_pools.pick(self.lowered()).acquire().await?;
         Ok((conn, give_way.then(|| self.give_way.background()), held))
     }
 
