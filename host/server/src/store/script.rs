@@ -66,8 +66,8 @@ impl Store {
                     (conn, None, None, Some(foreground))
                 }
                 Turn::Background { give_way, .. } => {
-                    let (conn, background, held) = writer.background(give_way).await?;
-                    (conn, background, Some(held), None)
+                    let turn = writer.background(give_way).await?;
+                    (turn.conn, turn.gives_way, Some(turn.held), None)
                 }
             };
             let rows = script.query().fetch_all(&mut *conn).await;

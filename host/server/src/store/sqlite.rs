@@ -425,11 +425,12 @@ mod tests {
         let started = std::time::Instant::now();
         // Bounds for a WAL that never starts over, so the test ends.
         while starts_over < 3 && written < 512 << 20 && started.elapsed() < std::time::Duration::from_secs(60) {
-            let (mut conn, _, held) = opened.writer.background(false).await.unwrap();
-            conn.execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (randomblob(20000)); COMMIT")
+            let mut turn = opened.writer.background(false).await.unwrap();
+            turn.conn
+                .execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (randomblob(20000)); COMMIT")
                 .await
                 .unwrap();
-            drop((conn, held));
+            drop(turn);
             written += 20_000;
             let now = wal_sequence(&wal);
             if now != sequence {
@@ -479,8 +480,8 @@ mod tests {
         assert!(!is_low(&opened.readers).await, "a reader");
         assert!(!is_low(&opened.writer).await, "the writer");
         assert!(is_low(&opened.background_readers.lowered).await, "a background reader");
-        let (mut background, _, _held) = opened.writer.background(false).await.unwrap();
-        assert!(is_low(&mut *background).await, "the background writer");
+        let mut turn = opened.writer.background(false).await.unwrap();
+        assert!(is_low(&mut *turn.conn).await, "the background writer");
     }
 
     /// After a step of background work starved, the next ones run at normal
@@ -491,14 +492,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
         opened.writer.note_background_step(Duration::from_millis(10));
-        let (mut background, _, held) = opened.writer.background(false).await.unwrap();
-        assert!(is_low(&mut *background).await, "a short step did not starve");
-        drop((background, held));
+        let mut turn = opened.writer.background(false).await.unwrap();
+        assert!(is_low(&mut *turn.conn).await, "a short step did not starve");
+        drop(turn);
         opened.writer.note_background_step(Duration::from_secs(1));
         assert!(!opened.writer.lowered());
-        let (mut background, _, _held) = opened.writer.background(false).await.unwrap();
+        let mut turn = opened.writer.background(false).await.unwrap();
         assert!(
-            !is_low(&mut *background).await,
+            !is_low(&mut *turn.conn).await,
             "the background writer after a step starved"
         );
     }
@@ -511,15 +512,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
         opened.writer.execute("CREATE TABLE t (x INTEGER)").await.unwrap();
-        let (mut background, _, held) = opened.writer.background(false).await.unwrap();
+        let mut background = opened.writer.background(false).await.unwrap();
         background
+            .conn
             .execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")
             .await
             .unwrap();
         let commit = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            background.execute("COMMIT").await.unwrap();
-            drop((background, held));
+            background.conn.execute("COMMIT").await.unwrap();
+            drop(background);
         });
         // It counts the rows it sees: 1 once the background commit is in.
         opened
@@ -550,8 +552,9 @@ mod tests {
             .unwrap();
         let writer = opened.writer.clone();
         let background = tokio::spawn(async move {
-            let (mut conn, _, _held) = writer.background(false).await.unwrap();
-            conn.execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1); COMMIT")
+            let mut turn = writer.background(false).await.unwrap();
+            turn.conn
+                .execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1); COMMIT")
                 .await
                 .unwrap();
         });

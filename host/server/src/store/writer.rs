@@ -64,6 +64,14 @@ impl BackgroundPools {
 /// A background script's share of `Writer::hold`, kept until it has committed.
 pub(super) type Held = OwnedRwLockReadGuard<()>;
 
+/// What a background script runs with, all kept until it has committed.
+pub(super) struct BackgroundTurn {
+    pub conn: PoolConnection<Any>,
+    /// While it lives, the script gives way to foreground writes.
+    pub gives_way: Option<Background>,
+    pub held: Held,
+}
+
 impl Writer {
     pub fn new(
         pool: AnyPool,
@@ -103,13 +111,17 @@ impl Writer {
     }
 
     /// The connection for a script that gives way to any foreground write
-    /// while the returned `Background` lives (`give_way` false: one that does
+    /// while the returned `gives_way` lives (`give_way` false: one that does
     /// not). It waits while background scripts are held off, and holds the
-    /// next hold off until `Held` drops.
-    pub async fn background(&self, give_way: bool) -> sqlx::Result<(PoolConnection<Any>, Option<Background>, Held)> {
+    /// next hold off until `held` drops.
+    pub async fn background(&self, give_way: bool) -> sqlx::Result<BackgroundTurn> {
         let held = self.hold_share().await;
         let conn = self.background_pools.pick(self.lowered()).acquire().await?;
-        Ok((conn, give_way.then(|| self.give_way.background()), held))
+        Ok(BackgroundTurn {
+            conn,
+            gives_way: give_way.then(|| self.give_way.background()),
+            held,
+        })
     }
 
     /// A share of the hold for a write that is no script but comes back to
