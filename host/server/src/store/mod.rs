@@ -112,12 +112,7 @@ impl Store {
         let options = AnyConnectOptions::from_str(url).map_err(|e| invalid_url(url, e))?;
         let pool = AnyPoolOptions::new().connect_with(options).await?;
         Ok(Store {
-            writer: writer::Writer::new(
-                pool.clone(),
-                writer::BackgroundPools::same(&pool),
-                give_way::GiveWay::new(),
-                false,
-            ),
+            writer: writer::Writer::new(pool.clone(), None, give_way::GiveWay::new(), false),
             background_readers: writer::BackgroundPools::same(&pool),
             pool,
             backend: Backend::Postgres,

@@ -295,7 +295,7 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     // meets another's lock fails at once instead of waiting: there the one
     // writer and the readers do the background work too.
     let (background_readers, background_writers) = if in_memory {
-        (BackgroundPools::same(&readers), BackgroundPools::same(&writer))
+        (BackgroundPools::same(&readers), None)
     } else {
         // Two readers: a purge's next find may run beside a checkpoint.
         let background_readers = BackgroundPools {
@@ -313,7 +313,7 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
         let normal = pool_options(Role::BackgroundWriter, false)
             .max_connections(1)
             .connect_lazy_with(options);
-        (background_readers, BackgroundPools { lowered, normal })
+        (background_readers, Some(BackgroundPools { lowered, normal }))
     };
     let writer = Writer::new(writer, background_writers, give_way, true);
     let checkpointer = (!in_memory).then(|| {

@@ -25,10 +25,10 @@ use super::low_priority::Lowering;
 pub(super) struct Writer {
     pool: AnyPool,
     /// Background scripts' connections: at the lowest CPU priority, and at
-    /// normal priority for when that starved (`low_priority`). On PostgreSQL
-    /// and in memory both are `pool`.
-    background_pools: BackgroundPools,
-    lowering: Arc<Lowering>,
+    /// normal priority for when that starved (`low_priority`), with what
+    /// decides between them. `None` on PostgreSQL and in memory, where
+    /// background scripts run on `pool` and nothing is lowered.
+    background: Option<(BackgroundPools, Arc<Lowering>)>,
     give_way: Arc<GiveWay>,
     /// SQLite: a transaction takes the write lock as it begins, while it is
     /// counted as waiting (see `begin`).
@@ -75,14 +75,13 @@ pub(super) struct BackgroundTurn {
 impl Writer {
     pub fn new(
         pool: AnyPool,
-        background_pools: BackgroundPools,
+        background_pools: Option<BackgroundPools>,
         give_way: Arc<GiveWay>,
         begin_immediate: bool,
     ) -> Writer {
         Writer {
             pool,
-            background_pools,
-            lowering: Arc::default(),
+            background: background_pools.map(|pools| (pools, Arc::default())),
             give_way,
             begin_immediate,
             hold: Arc::default(),
@@ -116,7 +115,11 @@ impl Writer {
     /// next hold off until `held` drops.
     pub async fn background(&self, give_way: bool) -> sqlx::Result<BackgroundTurn> {
         let held = self.hold_share().await;
-        let conn = self.background_pools.pick(self.lowered()).acquire().await?;
+        let pool = match &self.background {
+            Some((pools, _)) => pools.pick(self.lowered()),
+            None => &self.pool,
+        };
+        let conn = pool.acquire().await?;
         Ok(BackgroundTurn {
             conn,
             gives_way: give_way.then(|| self.give_way.background()),
@@ -148,14 +151,18 @@ impl Writer {
         self.give_way.stand_aside().await;
     }
 
-    /// Whether background work runs at the lowest CPU priority now.
+    /// Whether background work runs at the lowest CPU priority now (never
+    /// where nothing is lowered).
     pub fn lowered(&self) -> bool {
-        self.lowering.lowered()
+        self.background.as_ref().is_some_and(|(_, lowering)| lowering.lowered())
     }
 
-    /// A step of background work took `took` (see `low_priority::Lowering`).
+    /// A step of background work took `took` (see `low_priority::Lowering`);
+    /// where nothing is lowered, nothing can starve.
     pub fn note_background_step(&self, took: std::time::Duration) {
-        self.lowering.note_step(took);
+        if let Some((_, lowering)) = &self.background {
+            lowering.note_step(took);
+        }
     }
 
     /// Count a background script that gave way; returns how many have.
@@ -165,8 +172,10 @@ impl Writer {
 
     pub async fn close(&self) {
         self.pool.close().await;
-        self.background_pools.lowered.close().await;
-        self.background_pools.normal.close().await;
+        if let Some((pools, _)) = &self.background {
+            pools.lowered.close().await;
+            pools.normal.close().await;
+        }
     }
 }
 
