@@ -20,10 +20,11 @@ pub const DAY: i64 = 24 * 60 * 60 * 1000;
 pub const OTHER_TENANT: &str = "other-tenant";
 
 /// The tables a purge deletes from, child tables first (the order to wipe them in).
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "intervention_comment",
     "intervention",
     "message",
+    "identity_thread",
     "thread",
     "stat",
     "identity",
@@ -277,7 +278,13 @@ pub async fn snapshot(db: &AnyPool) -> BTreeSet<String> {
         } else {
             ""
         };
-        let sql = format!("SELECT tenant, id FROM {table}{filter}");
+        // A link's key is its identity and thread.
+        let id = if table == "identity_thread" {
+            "identity_id || '/' || thread_id"
+        } else {
+            "id"
+        };
+        let sql = format!("SELECT tenant, {id} FROM {table}{filter}");
         let found: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(db)
             .await

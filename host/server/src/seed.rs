@@ -147,6 +147,7 @@ impl ThreadPlan {
 #[derive(Default)]
 struct Batch {
     threads: Vec<Vec<Cell>>,
+    links: Vec<Vec<Cell>>,
     messages: Vec<Vec<Cell>>,
     interventions: Vec<Vec<Cell>>,
     comments: Vec<Vec<Cell>>,
@@ -160,6 +161,9 @@ impl Batch {
                 &["tenant", "id", "channel_id", "created_at", "last_activity_at"],
                 &self.threads,
             )
+            .await?;
+        store
+            .bulk_insert("identity_thread", &["tenant", "identity_id", "thread_id"], &self.links)
             .await?;
         store
             .bulk_insert(
@@ -351,12 +355,24 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<SeedReport, St
             Cell::Int(first),
             Cell::Int(last),
         ]);
+        // Each identity that writes in the thread is linked to it once.
+        let mut linked: Vec<&String> = Vec::with_capacity(2);
         for k in 0..m {
             let at = first + i64::try_from(k).unwrap_or(0) * MESSAGE_GAP;
-            let (identity, user) = match (k % 2, &other) {
-                (0, Some(other)) if k % 4 == 2 => (text(other.clone()), Cell::NullText),
-                (0, _) => (text(customer.clone()), Cell::NullText),
-                _ => (Cell::NullText, text(agent.clone())),
+            let author = match (k % 2, &other) {
+                (0, Some(other)) if k % 4 == 2 => Some(other),
+                (0, _) => Some(&customer),
+                _ => None,
+            };
+            if let Some(author) = author.filter(|a| !linked.contains(a)) {
+                linked.push(author);
+                batch
+                    .links
+                    .push(vec![text(t), text(author.clone()), text(thread.clone())]);
+            }
+            let (identity, user) = match author {
+                Some(author) => (text(author.clone()), Cell::NullText),
+                None => (Cell::NullText, text(agent.clone())),
             };
             batch.messages.push(vec![
                 text(t),

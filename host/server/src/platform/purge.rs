@@ -23,6 +23,9 @@ pub const EVENT: &str = "expired_data_purge.deleted";
 /// How long starting a run waits for the lock before answering `Busy`.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
+/// Links a step of the sweep at the end of a run looks through.
+const SWEEP_BATCH: u32 = 1_000;
+
 /// A run that never says it finished is stopped after this many calls.
 const MAX_CALLS: i64 = 100_000;
 
@@ -178,6 +181,17 @@ async fn finish(state: Arc<AppState>, ext: Extension, run: PurgeRun, held: Held)
             tracing::warn!(error = %e, run = %run.id, "could not record purge progress");
         }
     };
+    // A message's author is linked to its thread, and a thread purge leaves
+    // the link behind for the identity purge to sweep in key order (see
+    // `store::purge`). A run that purged no identities sweeps them here, so
+    // that no trace of a purged thread outlives the run. Cheap when the
+    // identity purge has swept them already: one pass over the links.
+    if !run.dry_run {
+        match state.store.sweep_dead_links(&tenant, SWEEP_BATCH).await {
+            Ok(swept) => tracing::debug!(run = %run.id, swept, "dead identity-thread links swept"),
+            Err(e) => tracing::warn!(error = %e, run = %run.id, "could not sweep dead identity-thread links"),
+        }
+    }
     let (end, error) = match &outcome {
         Ok(()) => (RunState::Finished, None),
         Err(e) => (RunState::Failed, Some(e.as_str())),

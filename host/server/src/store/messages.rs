@@ -135,6 +135,9 @@ struct Written<'a> {
     annotations: &'a str,
 }
 
+/// The message's thread is on its channel (a script's `$1`, `$2` and `$3`).
+const THREAD_ON_CHANNEL: &str = "EXISTS (SELECT 1 FROM thread WHERE tenant = $1 AND id = $2 AND channel_id = $3)";
+
 const SELECT_MESSAGE: &str = "SELECT id, thread_id, channel_id, author_identity_id, \
      author_user_id, body, created_at, moderation, annotations FROM message WHERE tenant = $1";
 
@@ -200,6 +203,17 @@ impl Store {
                 source: None,
             });
         }
+        if let Some(identity) = w.identity {
+            sqlx::query(
+                "INSERT INTO identity_thread (tenant, identity_id, thread_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant)
+            .bind(identity)
+            .bind(w.thread_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
             // The thread row was just updated, so on PostgreSQL concurrent posts
             // to one thread are serialised here and each gets the next seq.
@@ -241,26 +255,32 @@ impl Store {
                 ", $4) ON CONFLICT (tenant, id) DO NOTHING; \
                  UPDATE thread SET last_activity_at = \
                  CASE WHEN last_activity_at < $4 THEN $4 ELSE last_activity_at END \
-                 WHERE tenant = $1 AND id = $2 AND channel_id = $3; \
-                 INSERT INTO message (tenant, id, thread_id, channel_id, author_identity_id, \
-                 author_user_id, body, created_at, moderation, annotations, seq) SELECT $1, ",
-            )
-            .text(&new.id)
-            .push(", $2, $3, ")
-            .opt_text(w.identity)
-            .push(", ")
-            .opt_text(w.user)
-            .push(", ")
-            .text(&new.body)
-            .push(", $4, ")
-            .text(new.moderation.as_str())
-            .push(", ")
-            .text(w.annotations)
-            .push(
-                ", (SELECT COALESCE(MAX(seq), 0) + 1 FROM message WHERE tenant = $1 AND thread_id = $2) \
-                 WHERE EXISTS (SELECT 1 FROM thread WHERE tenant = $1 AND id = $2 AND channel_id = $3); \
-                 SELECT changes()",
+                 WHERE tenant = $1 AND id = $2 AND channel_id = $3; ",
             );
+        if let Some(identity) = w.identity {
+            sql.push("INSERT INTO identity_thread (tenant, identity_id, thread_id) SELECT $1, ")
+                .text(identity)
+                .push(&format!(", $2 WHERE {THREAD_ON_CHANNEL} ON CONFLICT DO NOTHING; "));
+        }
+        sql.push(
+            "INSERT INTO message (tenant, id, thread_id, channel_id, author_identity_id, \
+             author_user_id, body, created_at, moderation, annotations, seq) SELECT $1, ",
+        )
+        .text(&new.id)
+        .push(", $2, $3, ")
+        .opt_text(w.identity)
+        .push(", ")
+        .opt_text(w.user)
+        .push(", ")
+        .text(&new.body)
+        .push(", $4, ")
+        .text(new.moderation.as_str())
+        .push(", ")
+        .text(w.annotations)
+        .push(&format!(
+            ", (SELECT COALESCE(MAX(seq), 0) + 1 FROM message WHERE tenant = $1 AND thread_id = $2) \
+                 WHERE {THREAD_ON_CHANNEL}; SELECT changes()"
+        ));
         let inserted = self.sqlite_script(sql, Turn::Foreground).await.map_err(|e| match e {
             StoreError::Database(e) => StoreError::on_insert("message")(e),
             e => e,

@@ -134,7 +134,7 @@ impl Store {
     /// Applies the migrations not yet applied. `open` already calls it; running it
     /// again is harmless.
     pub async fn migrate(&self) -> Result<()> {
-        migrate::migrator().run(&self.pool).await?;
+        migrate::migrator(self.backend).run(&self.pool).await?;
         Ok(())
     }
 
@@ -327,7 +327,10 @@ mod tests {
             .await
             .unwrap();
         // Each migration once, however often `migrate` runs.
-        assert_eq!(applied, i64::try_from(migrate::migrator().iter().count()).unwrap());
+        assert_eq!(
+            applied,
+            i64::try_from(migrate::migrator(store.backend).iter().count()).unwrap()
+        );
     }
 
     testing::both_backends!(migrating_again_is_harmless);

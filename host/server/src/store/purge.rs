@@ -223,7 +223,9 @@ impl Store {
 
     /// Delete up to `limit` identities of the communities of `channels`, older
     /// than `cutoff`, with ids after `after`, that no message and no
-    /// intervention links, and the groups left empty by it. A dry run counts
+    /// intervention links, and the groups left empty by it; and sweep the
+    /// dead links (`identity_thread` rows whose thread is gone) of every
+    /// identity the batch looked through. A dry run counts
     /// what a whole run would delete after the thread purge of `channels` and
     /// `cutoff`. Without `after` every call would look again at each linked
     /// identity before the first orphan: a run's cost grew with the square of
@@ -262,12 +264,14 @@ impl Store {
         let last = (candidates.len() as u64 == u64::from(limit))
             .then(|| candidates.last().cloned())
             .flatten();
-        if candidates.is_empty() {
-            return Ok(OrphanPurge::default());
-        }
+        // The batch sweeps the dead links of every identity the scan passed.
+        let swept = Swept {
+            after,
+            upto: last.as_deref(),
+        };
         let (identities, groups) = match self.backend {
-            Backend::Sqlite => self.delete_orphans_sqlite(tenant, &candidates).await?,
-            Backend::Postgres => self.delete_orphans_tx(tenant, &candidates).await?,
+            Backend::Sqlite => self.delete_orphans_sqlite(tenant, &candidates, swept).await?,
+            Backend::Postgres => self.delete_orphans_tx(tenant, &candidates, swept).await?,
         };
         Ok(OrphanPurge {
             identities,
@@ -276,11 +280,54 @@ impl Store {
         })
     }
 
+    /// Delete every link whose thread is gone (`identity_thread`), in key
+    /// order, about `batch` at a time. Orphan batches sweep the
+    /// identities they pass; this is for a run that purged threads but not
+    /// identities, so that no trace of a purged thread stays in the links.
+    pub async fn sweep_dead_links(&self, tenant: &str, batch: u32) -> Result<u64> {
+        let mut after: Option<String> = None;
+        let mut swept = 0;
+        loop {
+            let mut sql = Sql::new(tenant);
+            sql.push("SELECT identity_id FROM identity_thread WHERE tenant = $1");
+            if let Some(after) = &after {
+                sql.push(" AND identity_id > ").text(after);
+            }
+            sql.push(" ORDER BY identity_id LIMIT 1 OFFSET ")
+                .int(i64::from(batch.max(1)) - 1);
+            let upto: Option<String> = sql.scalar::<String>().fetch_optional(self.background_readers()).await?;
+            let range = Swept {
+                after: after.as_deref(),
+                upto: upto.as_deref(),
+            };
+            let mut sql = Sql::new(tenant);
+            sql.sweep_links(range.after, range.upto);
+            swept += match self.backend {
+                Backend::Sqlite => {
+                    sql.push("; SELECT changes()");
+                    self.sqlite_write(sql, true).await?.first().copied().unwrap_or(0)
+                }
+                Backend::Postgres => sql.query().execute(&self.writer).await?.rows_affected(),
+            };
+            match upto {
+                Some(upto) => after = Some(upto),
+                None => return Ok(swept),
+            }
+        }
+    }
+
     /// The PostgreSQL orphan batch: statement by statement in a transaction
     /// that locks the candidates, so the DELETE checks their links again after
     /// the lock and an identity that got a message since the scan stays.
-    async fn delete_orphans_tx(&self, tenant: &str, candidates: &[String]) -> Result<(u64, u64)> {
+    async fn delete_orphans_tx(&self, tenant: &str, candidates: &[String], swept: Swept<'_>) -> Result<(u64, u64)> {
         let mut tx = self.writer.begin().await?;
+        let mut sql = Sql::new(tenant);
+        sql.sweep_links(swept.after, swept.upto);
+        sql.query().execute(&mut *tx).await?;
+        if candidates.is_empty() {
+            tx.commit().await?;
+            return Ok((0, 0));
+        }
         let mut sql = Sql::new(tenant);
         sql.push("SELECT i.group_id FROM identity i WHERE i.tenant = $1 AND i.id IN ")
             .list(candidates)
@@ -322,8 +369,8 @@ impl Store {
         sql.push("WITH gone AS (SELECT i.id, i.group_id FROM identity i WHERE ")
             .identity_scope(channels, cutoff)
             .push(
-                " AND NOT EXISTS (SELECT 1 FROM message m JOIN thread t ON t.tenant = m.tenant AND t.id = m.thread_id \
-                 WHERE m.tenant = $1 AND m.author_identity_id = i.id AND NOT (",
+                " AND NOT EXISTS (SELECT 1 FROM identity_thread l JOIN thread t ON t.tenant = l.tenant \
+                 AND t.id = l.thread_id WHERE l.tenant = $1 AND l.identity_id = i.id AND NOT (",
             )
             .idle_thread(channels, cutoff)
             .push(
@@ -341,6 +388,14 @@ impl Store {
         let row = sql.query().fetch_one(self.background_readers()).await?;
         Ok((count(row.try_get("identities")?), count(row.try_get("emptied_groups")?)))
     }
+}
+
+/// The identities an orphan batch looked through, whose dead links it sweeps:
+/// ids after `after`, up to `upto` (`None`: to the last identity).
+#[derive(Clone, Copy)]
+struct Swept<'a> {
+    after: Option<&'a str>,
+    upto: Option<&'a str>,
 }
 
 /// The time-series tables a purge deletes by age.
@@ -366,7 +421,7 @@ impl Table {
 mod tests {
     use super::*;
     use crate::store::testing::{both_backends, on_sqlite};
-    use crate::store::{Community, Identity};
+    use crate::store::{Author, Channel, Community, Identity, Moderation, NewMessage, new_id};
 
     /// SQLite's plan of the in-transaction recheck of `ids`, one line per step.
     async fn recheck_plan(store: &Store, channels: &[String]) -> String {
@@ -458,6 +513,111 @@ mod tests {
             .unwrap();
         assert_eq!((done.identities, done.last), (2, None));
         assert_eq!(left(&store).await, ["i1", "i2", "i3"]);
+    }
+
+    /// A message by `identity` at `at` in `thread`, on channel `ch` of community `c`.
+    async fn post(store: &Store, thread: &str, identity: &str, at: i64) {
+        let new = NewMessage {
+            id: new_id(),
+            channel_id: "ch".into(),
+            thread_id: Some(thread.into()),
+            author: Author::Customer(identity.into()),
+            body: "hello".into(),
+            created_at: at,
+            moderation: Moderation::None,
+            annotations: serde_json::json!({}),
+        };
+        store.post_message("tenant", &new).await.unwrap();
+    }
+
+    async fn links(store: &Store) -> Vec<(String, String)> {
+        sqlx::query_as("SELECT identity_id, thread_id FROM identity_thread ORDER BY identity_id, thread_id")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|&(a, b)| (a.into(), b.into())).collect()
+    }
+
+    /// Identities `i1`..`i5`; `i1` wrote in `old1` (twice), `i2` in `old2`
+    /// and `new`; then `old1` and `old2` are purged. The links of the purged
+    /// threads stay behind.
+    async fn a_thread_purge(store: &Store) {
+        five_orphans(store).await;
+        let channel = Channel {
+            id: "ch".into(),
+            community_id: "c".into(),
+            name: "ch".into(),
+            kind: "chat".into(),
+            created_at: 0,
+        };
+        store.insert_channel("tenant", &channel).await.unwrap();
+        post(store, "old1", "i1", 100).await;
+        post(store, "old1", "i1", 150).await;
+        post(store, "old2", "i2", 100).await;
+        post(store, "new", "i2", 5_000).await;
+        let all = pairs(&[("i1", "old1"), ("i2", "new"), ("i2", "old2")]);
+        assert_eq!(links(store).await, all);
+
+        let ids = store.find_idle_threads("tenant", &[], 1_000, 10).await.unwrap();
+        assert_eq!(ids, ["old2", "old1"], "oldest activity first");
+        let done = store
+            .delete_idle_threads("tenant", &[], 1_000, &ids, false)
+            .await
+            .unwrap();
+        assert_eq!((done.threads, done.messages), (2, 3));
+        assert_eq!(links(store).await, all, "a thread purge leaves its links");
+    }
+
+    /// Dead links link nothing, and the orphan batch that passes their
+    /// identities sweeps them. An identity with a link to a thread still
+    /// there stays, whatever dead links it also had.
+    async fn orphan_batches_sweep_dead_links(store: Store) {
+        a_thread_purge(&store).await;
+        let done = store
+            .purge_orphan_identities("tenant", &[], 1_000, 10, false, None)
+            .await
+            .unwrap();
+        assert_eq!(done.identities, 4, "i1 and i3..i5; i2 still wrote in `new`");
+        assert_eq!(left(&store).await, ["i2"]);
+        assert_eq!(links(&store).await, pairs(&[("i2", "new")]));
+    }
+
+    /// Without an identity purge, the sweep at the end of a run deletes the
+    /// dead links, and only them, in steps that follow each other.
+    async fn a_sweep_deletes_dead_links_only(store: Store) {
+        a_thread_purge(&store).await;
+        // One link a step: (none, i1], (i1, i2], then (i2, end).
+        assert_eq!(store.sweep_dead_links("tenant", 1).await.unwrap(), 2);
+        assert_eq!(links(&store).await, pairs(&[("i2", "new")]));
+        assert_eq!(left(&store).await, ["i1", "i2", "i3", "i4", "i5"]);
+        assert_eq!(store.sweep_dead_links("tenant", 1_000).await.unwrap(), 0);
+    }
+
+    /// A message holds its author's link, and a link its identity: neither can
+    /// be deleted while a message names them, by the purge or anyone else.
+    async fn a_message_holds_its_authors_link_and_identity(store: Store) {
+        five_orphans(&store).await;
+        let channel = Channel {
+            id: "ch".into(),
+            community_id: "c".into(),
+            name: "ch".into(),
+            kind: "chat".into(),
+            created_at: 0,
+        };
+        store.insert_channel("tenant", &channel).await.unwrap();
+        post(&store, "t", "i1", 100).await;
+        for attack in [
+            "DELETE FROM identity_thread WHERE tenant = 'tenant'",
+            "DELETE FROM identity WHERE tenant = 'tenant' AND id = 'i1'",
+        ] {
+            let refused = sqlx::query(sqlx::AssertSqlSafe(attack)).execute(&store.writer).await;
+            assert!(refused.is_err(), "{attack}: {refused:?}");
+        }
+        assert_eq!(links(&store).await, pairs(&[("i1", "t")]));
+        assert_eq!(left(&store).await, ["i1", "i2", "i3", "i4", "i5"]);
     }
 
     /// A script that fails halfway is rolled back whole and leaves the writer
@@ -564,5 +724,11 @@ mod tests {
         .await;
     }
 
-    both_backends!(orphan_batches_go_on_after_the_last, identities_before_the_cursor_stay);
+    both_backends!(
+        orphan_batches_go_on_after_the_last,
+        identities_before_the_cursor_stay,
+        orphan_batches_sweep_dead_links,
+        a_sweep_deletes_dead_links_only,
+        a_message_holds_its_authors_link_and_identity,
+    );
 }

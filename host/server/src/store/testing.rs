@@ -32,6 +32,21 @@ where
     F: FnOnce(Store) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    on_postgres_schema(|url| async move {
+        let store = Store::open(&url).await.expect("open postgres");
+        body(store.clone()).await;
+        store.close().await;
+    })
+    .await;
+}
+
+/// Run `body` with the URL of a fresh, empty schema of the real PostgreSQL
+/// (nothing migrated), and drop the schema after.
+pub(crate) async fn on_postgres_schema<F, Fut>(body: F)
+where
+    F: FnOnce(String) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let base = std::env::var(PG_URL_VAR).unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
     let schema = format!("t_{}", super::new_id());
     let mut admin = PgConnection::connect(&base).await.unwrap_or_else(|e| {
@@ -50,12 +65,7 @@ where
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     // The body runs in its own task so that a failing assertion still lets us drop
     // the schema before the panic is passed on.
-    let outcome = tokio::spawn(async move {
-        let store = Store::open(&url).await.expect("open postgres");
-        body(store.clone()).await;
-        store.close().await;
-    })
-    .await;
+    let outcome = tokio::spawn(body(url)).await;
 
     admin
         .execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))

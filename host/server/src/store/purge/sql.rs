@@ -63,11 +63,34 @@ impl Sql {
             .list(ids)
     }
 
-    /// No message and no intervention links the identity `id` names.
+    /// No message and no intervention links the identity `id` names. A message
+    /// links its author through an `identity_thread` row, which counts only
+    /// while its thread exists: a thread purge leaves its links behind
+    /// (`sweep_links` removes them), so that no index keyed by identity
+    /// changes as threads go.
     pub(super) fn unlinked_identity(&mut self, id: &str) -> &mut Sql {
         self.push(&format!(
-            "NOT EXISTS (SELECT 1 FROM message m WHERE m.tenant = $1 AND m.author_identity_id = {id}) \
+            "NOT EXISTS (SELECT 1 FROM identity_thread l JOIN thread lt ON lt.tenant = l.tenant \
+             AND lt.id = l.thread_id WHERE l.tenant = $1 AND l.identity_id = {id}) \
              AND NOT EXISTS (SELECT 1 FROM intervention v WHERE v.tenant = $1 AND v.identity_id = {id})"
         ))
+    }
+
+    /// `DELETE` the links whose thread is gone, of the identities with ids
+    /// after `after` and up to `upto` (`None`: no bound). Such a link links
+    /// nothing, and the range is the one an orphan batch looked through, so
+    /// the rows go in key order, a few pages at a time.
+    pub(super) fn sweep_links(&mut self, after: Option<&str>, upto: Option<&str>) -> &mut Sql {
+        self.push("DELETE FROM identity_thread WHERE tenant = $1");
+        if let Some(after) = after {
+            self.push(" AND identity_id > ").text(after);
+        }
+        if let Some(upto) = upto {
+            self.push(" AND identity_id <= ").text(upto);
+        }
+        self.push(
+            " AND NOT EXISTS (SELECT 1 FROM thread st WHERE st.tenant = $1 \
+             AND st.id = identity_thread.thread_id)",
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! connection's batch table. (PostgreSQL's batches, in `purge.rs`, are
 //! statements in a transaction that locks its rows.)
 
-use super::ThreadPurge;
+use super::{Swept, ThreadPurge};
 use crate::store::Store;
 use crate::store::error::{Result, StoreError};
 use crate::store::script::Turn;
@@ -80,13 +80,26 @@ impl Store {
     }
 
     /// SQLite's orphan batch: one script, which gives way to ingest like a
-    /// thread batch. The candidates' groups go into the batch table before
+    /// thread batch. It sweeps the dead links first (`Swept`), so that the
+    /// identity foreign key of those left is the one that counts. The
+    /// candidates' groups go into the batch table before
     /// the identities go (`INSERT OR IGNORE`: the table's key dedups them),
     /// so the groups left empty can be found after.
-    pub(super) async fn delete_orphans_sqlite(&self, tenant: &str, candidates: &[String]) -> Result<(u64, u64)> {
+    pub(super) async fn delete_orphans_sqlite(
+        &self,
+        tenant: &str,
+        candidates: &[String],
+        swept: Swept<'_>,
+    ) -> Result<(u64, u64)> {
         let mut sql = Sql::new(tenant);
+        sql.sweep_links(swept.after, swept.upto);
+        if candidates.is_empty() {
+            sql.push("; SELECT changes()");
+            self.sqlite_write(sql, true).await?;
+            return Ok((0, 0));
+        }
         sql.push(&format!(
-            "DELETE FROM {BATCH_TABLE}; INSERT OR IGNORE INTO {BATCH_TABLE} "
+            "; DELETE FROM {BATCH_TABLE}; INSERT OR IGNORE INTO {BATCH_TABLE} "
         ))
         .groups_of(candidates)
         // The DELETE checks the links again: an identity that got a message
