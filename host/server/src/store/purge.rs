@@ -596,8 +596,10 @@ mod tests {
         assert_eq!(store.sweep_dead_links("tenant", 1_000).await.unwrap(), 0);
     }
 
-    /// A message holds its author's link, and a link its identity: neither can
-    /// be deleted while a message names them, by the purge or anyone else.
+    /// No identity can be deleted while a message names it, by the purge or
+    /// anyone else. On SQLite the message holds its author's link and the link
+    /// the identity; on PostgreSQL the message holds the identity itself
+    /// (see the migrations), so there a link can go and the identity still stays.
     async fn a_message_holds_its_authors_link_and_identity(store: Store) {
         five_orphans(&store).await;
         let channel = Channel {
@@ -609,14 +611,17 @@ mod tests {
         };
         store.insert_channel("tenant", &channel).await.unwrap();
         post(&store, "t", "i1", 100).await;
-        for attack in [
-            "DELETE FROM identity_thread WHERE tenant = 'tenant'",
-            "DELETE FROM identity WHERE tenant = 'tenant' AND id = 'i1'",
-        ] {
-            let refused = sqlx::query(sqlx::AssertSqlSafe(attack)).execute(&store.writer).await;
-            assert!(refused.is_err(), "{attack}: {refused:?}");
+        let unlink = sqlx::query("DELETE FROM identity_thread WHERE tenant = 'tenant'")
+            .execute(&store.writer)
+            .await;
+        if store.backend == Backend::Sqlite {
+            assert!(unlink.is_err(), "a link a message holds was deleted: {unlink:?}");
+            assert_eq!(links(&store).await, pairs(&[("i1", "t")]));
         }
-        assert_eq!(links(&store).await, pairs(&[("i1", "t")]));
+        let refused = sqlx::query("DELETE FROM identity WHERE tenant = 'tenant' AND id = 'i1'")
+            .execute(&store.writer)
+            .await;
+        assert!(refused.is_err(), "an identity a message names was deleted: {refused:?}");
         assert_eq!(left(&store).await, ["i1", "i2", "i3", "i4", "i5"]);
     }
 
