@@ -1,8 +1,8 @@
 -- Which identities wrote in which thread, so that no index keyed by identity has to
 -- change when a thread is purged. `message_by_identity` did: a 50-thread batch
 -- removed its entries from ~50 leaf pages scattered over the index, each a whole
--- page written to the WAL and again by the checkpoint, and that was about a third
--- of a purge's work (BENCHMARKS.md, tenth session). A link row instead outlives its
+-- page written to the WAL and again by the checkpoint, and that was about 40% of
+-- a thread batch's CPU (BENCHMARKS.md, tenth session). A link row instead outlives its
 -- thread until the identity purge sweeps it in identity order; a link counts only
 -- while its thread exists.
 --

@@ -230,9 +230,9 @@ impl Store {
 
     /// Delete up to `limit` identities of the communities of `channels`, older
     /// than `cutoff`, with ids after `after`, that no message and no
-    /// intervention links, and the groups left empty by it; and sweep the
-    /// dead links (`identity_thread` rows whose thread is gone) of every
-    /// identity the batch looked through. A dry run counts
+    /// intervention links, and the groups left empty by it; on SQLite, also
+    /// sweep the dead links (`identity_thread` rows whose thread is gone) of
+    /// every identity the batch looked through. A dry run counts
     /// what a whole run would delete after the thread purge of `channels` and
     /// `cutoff`. Without `after` every call would look again at each linked
     /// identity before the first orphan: a run's cost grew with the square of
@@ -310,12 +310,11 @@ impl Store {
             sql.push(" ORDER BY identity_id LIMIT 1 OFFSET ")
                 .int(i64::from(batch.max(1)) - 1);
             let upto: Option<String> = sql.scalar::<String>().fetch_optional(self.background_readers()).await?;
-            let range = Swept {
+            let mut sql = Sql::new(tenant);
+            sql.sweep_links(Swept {
                 after: after.as_deref(),
                 upto: upto.as_deref(),
-            };
-            let mut sql = Sql::new(tenant);
-            sql.sweep_links(range.after, range.upto);
+            });
             sql.push("; SELECT changes()");
             swept += self.sqlite_write(sql, true).await?.first().copied().unwrap_or(0);
             match upto {
@@ -395,8 +394,8 @@ impl Store {
     }
 }
 
-/// The identities an orphan batch looked through, whose dead links it sweeps:
-/// ids after `after`, up to `upto` (`None`: to the last identity).
+/// The identities whose dead links a step sweeps (`Sql::sweep_links`): ids
+/// after `after` (`None`: from the first), up to `upto` (`None`: to the last).
 #[derive(Clone, Copy)]
 struct Swept<'a> {
     after: Option<&'a str>,
@@ -520,6 +519,19 @@ mod tests {
         assert_eq!(left(&store).await, ["i1", "i2", "i3"]);
     }
 
+    /// `five_orphans`, and channel `ch` of their community `c`.
+    async fn five_orphans_on_a_channel(store: &Store) {
+        five_orphans(store).await;
+        let channel = Channel {
+            id: "ch".into(),
+            community_id: "c".into(),
+            name: "ch".into(),
+            kind: "chat".into(),
+            created_at: 0,
+        };
+        store.insert_channel("tenant", &channel).await.unwrap();
+    }
+
     /// A message by `identity` at `at` in `thread`, on channel `ch` of community `c`.
     async fn post(store: &Store, thread: &str, identity: &str, at: i64) {
         let new = NewMessage {
@@ -550,15 +562,7 @@ mod tests {
     /// and `new`; then `old1` and `old2` are purged. On SQLite the links of
     /// the purged threads stay behind.
     async fn a_thread_purge(store: &Store) {
-        five_orphans(store).await;
-        let channel = Channel {
-            id: "ch".into(),
-            community_id: "c".into(),
-            name: "ch".into(),
-            kind: "chat".into(),
-            created_at: 0,
-        };
-        store.insert_channel("tenant", &channel).await.unwrap();
+        five_orphans_on_a_channel(store).await;
         post(store, "old1", "i1", 100).await;
         post(store, "old1", "i1", 150).await;
         post(store, "old2", "i2", 100).await;
@@ -615,15 +619,7 @@ mod tests {
     /// the identity; on PostgreSQL the message holds the identity itself
     /// (see the migrations), so there a link can go and the identity still stays.
     async fn a_message_holds_its_authors_link_and_identity(store: Store) {
-        five_orphans(&store).await;
-        let channel = Channel {
-            id: "ch".into(),
-            community_id: "c".into(),
-            name: "ch".into(),
-            kind: "chat".into(),
-            created_at: 0,
-        };
-        store.insert_channel("tenant", &channel).await.unwrap();
+        five_orphans_on_a_channel(&store).await;
         post(&store, "t", "i1", 100).await;
         let unlink = sqlx::query("DELETE FROM identity_thread WHERE tenant = 'tenant'")
             .execute(&store.writer)

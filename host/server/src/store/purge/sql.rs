@@ -1,6 +1,7 @@
 //! The conditions every purge statement shares (an idle thread, an identity
 //! in scope, an identity nothing links), as steps of the store's `Sql` builder.
 
+use super::Swept;
 use crate::store::sql::Sql;
 
 impl Sql {
@@ -65,9 +66,9 @@ impl Sql {
 
     /// No message and no intervention links the identity `id` names. A message
     /// links its author through an `identity_thread` row, which counts only
-    /// while its thread exists: a thread purge leaves its links behind
-    /// (`sweep_links` removes them), so that no index keyed by identity
-    /// changes as threads go.
+    /// while its thread exists: on SQLite a thread purge leaves its links
+    /// behind (`sweep_links` removes them), so that no index keyed by identity
+    /// changes as threads go. PostgreSQL's deletes them with the thread.
     pub(super) fn unlinked_identity(&mut self, id: &str) -> &mut Sql {
         self.push(&format!(
             "NOT EXISTS (SELECT 1 FROM identity_thread l JOIN thread lt ON lt.tenant = l.tenant \
@@ -76,16 +77,16 @@ impl Sql {
         ))
     }
 
-    /// `DELETE` the links whose thread is gone, of the identities with ids
-    /// after `after` and up to `upto` (`None`: no bound). Such a link links
-    /// nothing, and the range is the one an orphan batch looked through, so
-    /// the rows go in key order, a few pages at a time.
-    pub(super) fn sweep_links(&mut self, after: Option<&str>, upto: Option<&str>) -> &mut Sql {
+    /// `DELETE` the links whose thread is gone, of the identities in `range`.
+    /// Such a link links nothing, and the range is one an orphan batch or a
+    /// sweep step looked through, so the rows go in key order, a few pages at
+    /// a time.
+    pub(super) fn sweep_links(&mut self, range: Swept<'_>) -> &mut Sql {
         self.push("DELETE FROM identity_thread WHERE tenant = $1");
-        if let Some(after) = after {
+        if let Some(after) = range.after {
             self.push(" AND identity_id > ").text(after);
         }
-        if let Some(upto) = upto {
+        if let Some(upto) = range.upto {
             self.push(" AND identity_id <= ").text(upto);
         }
         self.push(

@@ -80,9 +80,10 @@ impl Store {
     }
 
     /// SQLite's orphan batch: one script, which gives way to ingest like a
-    /// thread batch. It sweeps the dead links first (`Swept`), so that the
-    /// identity foreign key of those left is the one that counts. The
-    /// candidates' groups go into the batch table before
+    /// thread batch. It first sweeps the dead links of the identities its
+    /// scan passed (`Swept`): a candidate's dead links would otherwise hold
+    /// it through their foreign key. The candidates' groups go into the
+    /// batch table before
     /// the identities go (`INSERT OR IGNORE`: the table's key dedups them),
     /// so the groups left empty can be found after.
     pub(super) async fn delete_orphans_sqlite(
@@ -92,7 +93,7 @@ impl Store {
         swept: Swept<'_>,
     ) -> Result<(u64, u64)> {
         let mut sql = Sql::new(tenant);
-        sql.sweep_links(swept.after, swept.upto);
+        sql.sweep_links(swept);
         if candidates.is_empty() {
             sql.push("; SELECT changes()");
             self.sqlite_write(sql, true).await?;
