@@ -1,7 +1,7 @@
 //! The conditions every purge statement shares (an idle thread, an identity
 //! in scope, an identity nothing links), as steps of the store's `Sql` builder.
 
-use super::Swept;
+use super::identities::Swept;
 use crate::store::sql::Sql;
 
 impl Sql {

@@ -4,7 +4,8 @@
 //! connection's batch table. (PostgreSQL's batches, in `purge.rs`, are
 //! statements in a transaction that locks its rows.)
 
-use super::{Swept, ThreadPurge};
+use super::ThreadPurge;
+use super::identities::Swept;
 use crate::store::Store;
 use crate::store::error::{Result, StoreError};
 use crate::store::script::Turn;
@@ -79,6 +80,14 @@ impl Store {
         }
     }
 
+    /// SQLite's sweep step: one script deleting the dead links of `range`,
+    /// which gives way to ingest like a thread batch; returns how many went.
+    pub(super) async fn sweep_links_sqlite(&self, tenant: &str, range: Swept<'_>) -> Result<u64> {
+        let mut sql = Sql::new(tenant);
+        sql.sweep_links(range).push("; SELECT changes()");
+        Ok(self.sqlite_write(sql, true).await?.first().copied().unwrap_or(0))
+    }
+
     /// SQLite's orphan batch: one script, which gives way to ingest like a
     /// thread batch. It first sweeps the dead links of the identities its
     /// scan passed (`Swept`): a candidate's dead links would otherwise hold
@@ -92,16 +101,15 @@ impl Store {
         candidates: &[String],
         swept: Swept<'_>,
     ) -> Result<(u64, u64)> {
-        let mut sql = Sql::new(tenant);
-        sql.sweep_links(swept);
         if candidates.is_empty() {
-            sql.push("; SELECT changes()");
-            self.sqlite_write(sql, true).await?;
+            self.sweep_links_sqlite(tenant, swept).await?;
             return Ok((0, 0));
         }
-        sql.push(&format!(
-            "; DELETE FROM {BATCH_TABLE}; INSERT OR IGNORE INTO {BATCH_TABLE} "
-        ))
+        let mut sql = Sql::new(tenant);
+        sql.sweep_links(swept)
+            .push(&format!(
+                "; DELETE FROM {BATCH_TABLE}; INSERT OR IGNORE INTO {BATCH_TABLE} "
+            ))
         .groups_of(candidates)
         // The DELETE checks the links again: an identity that got a message
         // since the scan stays.
