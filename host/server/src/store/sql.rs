@@ -92,6 +92,15 @@ impl Sql {
         rows.iter().map(|r| r.try_get("detail").unwrap()).collect()
     }
 
+    /// PostgreSQL's plan of this statement, one line per row of `EXPLAIN`
+    /// (for tests that pin a plan down).
+    #[cfg(test)]
+    pub(super) async fn plan_postgres(&self, pool: &sqlx::AnyPool) -> Vec<String> {
+        let mut explain = self.clone();
+        explain.text.insert_str(0, "EXPLAIN ");
+        explain.scalar::<String>().fetch_all(pool).await.unwrap()
+    }
+
     /// `query`, each row read as its first column.
     pub(super) fn scalar<T>(&self) -> Map<'_, Any, impl FnMut(AnyRow) -> Result<T, sqlx::Error> + Send, AnyArguments>
     where
