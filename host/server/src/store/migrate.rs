@@ -14,6 +14,11 @@ use super::Backend;
 const SHARED: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/0001_initial.sql")),
     (2, "purge", include_str!("../../migrations/0002_purge.sql")),
+    (
+        4,
+        "sentiment by thread",
+        include_str!("../../migrations/0004_sentiment_by_thread.sql"),
+    ),
 ];
 
 /// Migrations whose SQL differs per backend, because SQLite cannot alter a
@@ -40,11 +45,11 @@ fn migrator_upto(backend: Backend, version: i64) -> Migrator {
         Backend::Sqlite => SQLITE,
         Backend::Postgres => POSTGRES,
     };
+    // Shared and per-backend versions interleave; they apply in version order.
+    let mut all: Vec<_> = SHARED.iter().chain(own).filter(|&&(v, _, _)| v <= version).collect();
+    all.sort_by_key(|&&(v, _, _)| v);
     Migrator::with_migrations(
-        SHARED
-            .iter()
-            .chain(own)
-            .filter(|&&(v, _, _)| v <= version)
+        all.into_iter()
             .map(|&(version, description, sql)| {
                 Migration::new(
                     version,

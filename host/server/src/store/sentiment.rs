@@ -1,18 +1,17 @@
 //! Sentiment over time, per channel: how many messages the sentiment extension
 //! labelled positive, neutral and negative in a window. Annotations are JSON
 //! text in the message row, and JSON operators differ between SQLite and
-//! PostgreSQL, so the query narrows the rows portably (channel, window, a LIKE
-//! on the stored text) and the labels are counted here, page by page, so a
-//! long window never loads every row at once.
+//! PostgreSQL, so the query narrows the rows portably (the channel's threads
+//! active since the window began, their messages in the window, a LIKE on the
+//! stored text) and the labels are counted here as the rows stream in, so a
+//! long window never loads every row at once. No index is keyed by channel and
+//! time: keeping one cost every message written and purged (migration 4).
 
 use serde_json::Value;
 
 use super::Store;
 use super::codec::{get, json_value};
 use super::error::Result;
-
-/// Rows read per round trip.
-const PAGE: i64 = 1000;
 
 /// Messages per sentiment label; messages without a label are not counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,6 +36,13 @@ impl SentimentCounts {
     }
 }
 
+/// The annotations of the channel's messages in `[$3, $4)` that may hold a label.
+const COUNTED_ROWS: &str = "SELECT m.annotations FROM thread t \
+     JOIN message m ON m.tenant = t.tenant AND m.thread_id = t.id \
+     WHERE t.tenant = $1 AND t.channel_id = $2 AND t.last_activity_at >= $3 \
+     AND m.channel_id = $2 AND m.created_at >= $3 AND m.created_at < $4 \
+     AND m.annotations LIKE '%\"sentiment\":%'";
+
 impl Store {
     /// Counts per label of the channel's messages created in `[from, to)` (unix ms).
     pub async fn sentiment_counts(
@@ -47,35 +53,23 @@ impl Store {
         to: i64,
     ) -> Result<SentimentCounts> {
         let mut counts = SentimentCounts::default();
-        // Keyset pagination on (created_at, id): stable while messages keep arriving.
-        let mut after: Option<(i64, String)> = None;
-        loop {
-            let (after_at, after_id) = after.clone().unwrap_or((from.saturating_sub(1), String::new()));
-            // Annotations are written by serde_json, so the key appears exactly so.
-            let rows = sqlx::query(
-                "SELECT id, created_at, annotations FROM message \
-                 WHERE tenant = $1 AND channel_id = $2 AND created_at >= $3 AND created_at < $4 \
-                 AND (created_at > $5 OR (created_at = $5 AND id > $6)) \
-                 AND annotations LIKE '%\"sentiment\":%' \
-                 ORDER BY created_at, id LIMIT $7",
-            )
+        // A thread's last activity is never before any of its messages, so the
+        // channel's threads active since `from` hold every message of the
+        // window. One statement reads one snapshot, so messages arriving
+        // meanwhile neither count twice nor move a thread out of reach.
+        let query = sqlx::query(COUNTED_ROWS)
             .bind(tenant)
             .bind(channel_id)
             .bind(from)
-            .bind(to)
-            .bind(after_at)
-            .bind(after_id)
-            .bind(PAGE)
-            .fetch_all(&self.pool)
-            .await?;
-            for row in &rows {
-                counts.add(&json_value("message annotations", &get::<String>(row, "annotations")?)?);
-            }
-            match rows.last() {
-                Some(last) if rows.len() as i64 == PAGE => after = Some((get(last, "created_at")?, get(last, "id")?)),
-                _ => return Ok(counts),
-            }
+            .bind(to);
+        let mut rows = query.fetch(&self.pool);
+        while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+            counts.add(&json_value(
+                "message annotations",
+                &get::<String>(&row?, "annotations")?,
+            )?);
         }
+        Ok(counts)
     }
 }
 
@@ -138,9 +132,9 @@ mod tests {
 
     async fn counts_across_pages(store: Store) {
         seed(&store, T).await;
-        let n = PAGE as usize + 7;
+        let n: usize = 1_007;
         for i in 0..n {
-            // Many messages of one millisecond: the keyset must not skip or repeat any.
+            // Many messages of one millisecond: each counts once.
             let label = if i % 2 == 0 { "positive" } else { "negative" };
             say(
                 &store,
@@ -157,4 +151,25 @@ mod tests {
     }
 
     both_backends!(counts_labels_in_the_window, counts_across_pages);
+
+    /// The count walks the channel's threads by activity and each thread's
+    /// messages by time, with no index keyed by channel and time.
+    #[tokio::test]
+    async fn a_count_walks_recent_threads_then_their_messages() {
+        crate::store::testing::on_sqlite(|store| async move {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {COUNTED_ROWS}")))
+                .bind(T)
+                .bind("ch1")
+                .bind(0_i64)
+                .bind(1_i64)
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+            let plan: Vec<String> = rows.iter().map(|r| get::<String>(r, "detail").unwrap()).collect();
+            let plan = plan.join("\n");
+            assert!(plan.contains("SEARCH t USING INDEX thread_by_activity"), "{plan}");
+            assert!(plan.contains("SEARCH m USING INDEX message_by_thread"), "{plan}");
+        })
+        .await;
+    }
 }
