@@ -23,29 +23,25 @@ c.execute("PRAGMA cache_size=-65536"); c.execute("PRAGMA wal_autocheckpoint=0")
 T = c.execute("SELECT tenant FROM thread LIMIT 1").fetchone()[0]
 if variant == "nochannel":
     c.execute("DROP INDEX IF EXISTS message_by_channel")
-elif variant == "clustered":
+elif variant in ("clustered", "clustered_id"):
+    # `message` rebuilt without rowid, keyed by thread (the key then serves as
+    # `message_by_thread`) or by id; the indexes of the seed file follow.
+    by_thread = variant == "clustered"
     cols = [r[1] for r in c.execute("PRAGMA table_info(message)")]
-    sql = c.execute("SELECT sql FROM sqlite_master WHERE name='message'").fetchone()[0]
-    sql = sql.replace("CREATE TABLE \"message\"", "CREATE TABLE message2").replace(
-        "PRIMARY KEY (tenant, id)", "PRIMARY KEY (tenant, thread_id, seq), UNIQUE (tenant, id)")
-    sql = sql.rstrip().rstrip(")") + ") WITHOUT ROWID"
-    c.execute("PRAGMA foreign_keys=OFF")
-    c.execute("BEGIN"); c.execute(sql)
-    c.execute(f"INSERT INTO message2 SELECT {','.join(cols)} FROM message ORDER BY tenant, thread_id, seq")
-    c.execute("DROP TABLE message"); c.execute("ALTER TABLE message2 RENAME TO message")
-    c.execute("CREATE INDEX message_by_channel ON message (tenant, channel_id, created_at)")
-    c.execute("COMMIT")
-elif variant == "clustered_id":
-    cols = [r[1] for r in c.execute("PRAGMA table_info(message)")]
+    indexes = [r[0] for r in c.execute("SELECT sql FROM sqlite_master WHERE tbl_name='message' AND type='index' AND sql IS NOT NULL")]
     sql = c.execute("SELECT sql FROM sqlite_master WHERE name='message'").fetchone()[0]
     sql = sql.replace("CREATE TABLE \"message\"", "CREATE TABLE message2")
+    if by_thread:
+        sql = sql.replace("PRIMARY KEY (tenant, id)", "PRIMARY KEY (tenant, thread_id, seq), UNIQUE (tenant, id)")
+        indexes = [i for i in indexes if "message_by_thread" not in i]
     sql = sql.rstrip().rstrip(")") + ") WITHOUT ROWID"
+    order = "tenant, thread_id, seq" if by_thread else "tenant, id"
     c.execute("PRAGMA foreign_keys=OFF")
     c.execute("BEGIN"); c.execute(sql)
-    c.execute(f"INSERT INTO message2 SELECT {','.join(cols)} FROM message ORDER BY tenant, id")
+    c.execute(f"INSERT INTO message2 SELECT {','.join(cols)} FROM message ORDER BY {order}")
     c.execute("DROP TABLE message"); c.execute("ALTER TABLE message2 RENAME TO message")
-    c.execute("CREATE INDEX message_by_thread ON message (tenant, thread_id, created_at)")
-    c.execute("CREATE INDEX message_by_channel ON message (tenant, channel_id, created_at)")
+    for index in indexes:
+        c.execute(index)
     c.execute("COMMIT")
 c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 c.execute("PRAGMA foreign_keys=ON")

@@ -36,7 +36,8 @@ impl SentimentCounts {
     }
 }
 
-/// The annotations of the channel's messages in `[$3, $4)` that may hold a label.
+/// The annotations of the channel's messages in `[$3, $4)` that may hold a
+/// label. Annotations are written by serde_json, so the key appears exactly so.
 const COUNTED_ROWS: &str = "SELECT m.annotations FROM thread t \
      JOIN message m ON m.tenant = t.tenant AND m.thread_id = t.id \
      WHERE t.tenant = $1 AND t.channel_id = $2 AND t.last_activity_at >= $3 \
