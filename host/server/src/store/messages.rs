@@ -173,69 +173,30 @@ impl Store {
         })
     }
 
-    /// The message's transaction, a statement at a time (PostgreSQL).
+    /// The message's transaction in one round trip (PostgreSQL): the function
+    /// of migration 5 runs its statements, in autocommit.
     async fn insert_message(&self, tenant: &str, new: &NewMessage, w: &Written<'_>) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO thread (tenant, id, channel_id, created_at, last_activity_at) \
-             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (tenant, id) DO NOTHING",
-        )
-        .bind(tenant)
-        .bind(w.thread_id)
-        .bind(&new.channel_id)
-        .bind(new.created_at)
-        .execute(&mut *tx)
-        .await?;
-        let touched = sqlx::query(
-            "UPDATE thread SET last_activity_at = \
-             CASE WHEN last_activity_at < $4 THEN $4 ELSE last_activity_at END \
-             WHERE tenant = $1 AND id = $2 AND channel_id = $3",
-        )
-        .bind(tenant)
-        .bind(w.thread_id)
-        .bind(&new.channel_id)
-        .bind(new.created_at)
-        .execute(&mut *tx)
-        .await?;
-        if touched.rows_affected() == 0 {
+        let inserted: bool =
+            sqlx::query_scalar("SELECT exthost_post_message($1, $2, $3, $4, $5::text, $6::text, $7, $8, $9, $10)")
+                .bind(tenant)
+                .bind(&new.id)
+                .bind(w.thread_id)
+                .bind(&new.channel_id)
+                .bind(w.identity)
+                .bind(w.user)
+                .bind(&new.body)
+                .bind(new.created_at)
+                .bind(new.moderation.as_str())
+                .bind(w.annotations)
+                .fetch_one(&self.writer)
+                .await
+                .map_err(StoreError::on_insert("message"))?;
+        if !inserted {
             return Err(StoreError::Conflict {
                 what: "thread on another channel",
                 source: None,
             });
         }
-        if let Some(identity) = w.identity {
-            sqlx::query(
-                "INSERT INTO identity_thread (tenant, identity_id, thread_id) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(tenant)
-            .bind(identity)
-            .bind(w.thread_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query(
-            // The thread row was just updated, so on PostgreSQL concurrent posts
-            // to one thread are serialised here and each gets the next seq.
-            "INSERT INTO message (tenant, id, thread_id, channel_id, author_identity_id, \
-             author_user_id, body, created_at, moderation, annotations, seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-             (SELECT COALESCE(MAX(seq), 0) + 1 FROM message WHERE tenant = $1 AND thread_id = $3))",
-        )
-        .bind(tenant)
-        .bind(&new.id)
-        .bind(w.thread_id)
-        .bind(&new.channel_id)
-        .bind(w.identity)
-        .bind(w.user)
-        .bind(&new.body)
-        .bind(new.created_at)
-        .bind(new.moderation.as_str())
-        .bind(w.annotations)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::on_insert("message"))?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -528,6 +489,14 @@ mod tests {
         }
         assert_eq!(store.list_messages(T, "t1").await.unwrap().len(), 16);
         assert_eq!(store.get_thread(T, "t1").await.unwrap().unwrap().last_activity_at, 15);
+        // Each post read the seq the one before it committed: none is repeated.
+        let seqs: Vec<i64> =
+            sqlx::query_scalar("SELECT seq FROM message WHERE tenant = $1 AND thread_id = 't1' ORDER BY seq")
+                .bind(T)
+                .fetch_all(&store.writer)
+                .await
+                .unwrap();
+        assert_eq!(seqs, (1..=16).collect::<Vec<i64>>());
     }
 
     both_backends!(

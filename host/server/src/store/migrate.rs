@@ -22,17 +22,25 @@ const SHARED: &[(i64, &str, &str)] = &[
 ];
 
 /// Migrations whose SQL differs per backend, because SQLite cannot alter a
-/// table's constraints in place and PostgreSQL can.
+/// table's constraints in place and PostgreSQL can, or that only one backend
+/// needs (PostgreSQL's function for posting a message).
 const SQLITE: &[(i64, &str, &str)] = &[(
     3,
     "identity thread links",
     include_str!("../../migrations/0003_identity_thread.sqlite.sql"),
 )];
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    3,
-    "identity thread links",
-    include_str!("../../migrations/0003_identity_thread.postgres.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        3,
+        "identity thread links",
+        include_str!("../../migrations/0003_identity_thread.postgres.sql"),
+    ),
+    (
+        5,
+        "post a message in one round trip",
+        include_str!("../../migrations/0005_post_message.postgres.sql"),
+    ),
+];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {
     migrator_upto(backend, i64::MAX)

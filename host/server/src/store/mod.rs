@@ -1,11 +1,11 @@
 //! The platform's storage: one `Store` over either a SQLite file (the default: embedded,
 //! nothing to install) or a PostgreSQL database (several nodes sharing state). Both go
 //! through sqlx's `Any` driver, so queries and the one migration set are written once
-//! in portable SQL and run unchanged on either backend, except where SQLite's one
-//! writer wants a transaction in a single round trip (`script`: posting a message,
-//! purge batches); the tests run each behaviour against both. Each submodule adds the
-//! typed queries of one part of the data model as `impl Store` blocks, and every query
-//! takes the tenant explicitly.
+//! in portable SQL and run unchanged on either backend, except where a transaction
+//! is sent in a single round trip (SQLite's `script` for its one writer: posting a
+//! message, purge batches; PostgreSQL's function for posting a message); the tests
+//! run each behaviour against both. Each submodule adds the typed queries of one part
+//! of the data model as `impl Store` blocks, and every query takes the tenant explicitly.
 
 mod bulk;
 mod busy;
