@@ -139,7 +139,7 @@ async fn ingest(s: Server, stop: Arc<AtomicBool>, limit: usize) -> Vec<Duration>
         latencies.push(took);
         if trace.is_some_and(|slower_than| took > slower_than) {
             eprintln!(
-                "slow ingest: {took:?} ended {:?} id {}",
+                "traced ingest: {took:?} ended {:?} id {}",
                 std::time::SystemTime::now(),
                 reply.json()["id"]
             );

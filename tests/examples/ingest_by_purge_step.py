@@ -1,0 +1,66 @@
+"""Split the ingest latencies of one purge_bench run by the purge step each
+request overlapped: alone (before the purge), thread steps (thread batches and
+finds), identity steps (orphan-identity batches).
+
+    PURGE_BENCH_TRACE=0 RUST_LOG=exthost::platform::data=debug \\
+        purge_bench 100000 10 postgres 2> run.err
+    python3 tests/examples/ingest_by_purge_step.py run.err
+
+`PURGE_BENCH_TRACE=0` prints every ingest with its end time; the data calls'
+debug lines give each step's end and length (BENCHMARKS.md, fourteenth session).
+"""
+
+import collections
+import datetime
+import re
+import sys
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+CALL = re.compile(r'^(\S+Z) .*operation="(\w+)" elapsed_us=(\d+)')
+INGEST = re.compile(r"(?:slow|traced) ingest: ([\d.]+)(ms|µs|s) ended SystemTime \{ tv_sec: (\d+), tv_nsec: (\d+)")
+UNIT = {"ms": 1e3, "µs": 1e6, "s": 1.0}
+
+
+def main(path):
+    calls, ingests = [], []
+    for line in open(path, encoding="utf-8"):
+        line = ANSI.sub("", line)
+        if m := CALL.search(line):
+            end = datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
+            calls.append((end - int(m.group(3)) / 1e6, end, m.group(2)))
+        elif m := INGEST.search(line):
+            took = float(m.group(1)) / UNIT[m.group(2)]
+            end = int(m.group(3)) + int(m.group(4)) / 1e9
+            ingests.append((end - took, end, took))
+    if not calls:
+        sys.exit("no data calls: was RUST_LOG=exthost::platform::data=debug set?")
+    first, last = min(c[0] for c in calls), max(c[1] for c in calls)
+    busy = collections.Counter()
+    for start, end, op in calls:
+        busy[op] += end - start
+    print("purge %.2f s: thread batches %.2f s, finds %.2f s, identity batches %.2f s" % (
+        last - first, busy["delete_threads"], busy["find_idle_threads"], busy["delete_orphan_identities"]))
+    by = collections.defaultdict(list)
+    for start, end, took in ingests:
+        if end < first:
+            by["alone"].append(took)
+            continue
+        if start > last:
+            continue
+        ops = {op for s, e, op in calls if s < end and e > start}
+        if "delete_orphan_identities" in ops:
+            by["identity steps"].append(took)
+        elif ops & {"delete_threads", "find_idle_threads"}:
+            by["thread steps"].append(took)
+        else:
+            by["other steps"].append(took)
+    for phase in ("alone", "thread steps", "identity steps", "other steps"):
+        ms = sorted(1e3 * t for t in by[phase])
+        if ms:
+            pick = lambda q: ms[min(int(len(ms) * q), len(ms) - 1)]
+            print("%-15s n %5d  p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms" % (
+                phase, len(ms), pick(0.5), pick(0.9), pick(0.99), ms[-1]))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
