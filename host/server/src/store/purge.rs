@@ -327,12 +327,17 @@ mod tests {
             created_at: 0,
         };
         store.insert_community("tenant", &community).await.unwrap();
-        for n in 1..=5 {
+        old_identities(store, (1..=5).map(|n| format!("i{n}"))).await;
+    }
+
+    /// Identities of community `c`, created at 0, in no group, linked to nothing.
+    pub(super) async fn old_identities(store: &Store, ids: impl Iterator<Item = String>) {
+        for id in ids {
             let identity = Identity {
-                id: format!("i{n}"),
+                screenname: id.clone(),
+                id,
                 community_id: "c".into(),
                 group_id: None,
-                screenname: format!("i{n}"),
                 created_at: 0,
             };
             store.insert_identity("tenant", &identity).await.unwrap();

@@ -212,7 +212,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::purge::tests::{five_orphans, left};
+    use crate::store::purge::tests::{five_orphans, left, old_identities};
     use crate::store::testing::both_backends;
     use crate::store::{Author, Channel, Moderation, NewMessage, new_id};
 
@@ -243,16 +243,7 @@ mod tests {
     async fn a_postgres_batch_is_capped(store: Store) {
         five_orphans(&store).await;
         let more = POSTGRES_IDENTITY_BATCH + 3;
-        for n in 6..=more {
-            let identity = crate::store::Identity {
-                id: format!("i{n:03}"),
-                community_id: "c".into(),
-                group_id: None,
-                screenname: format!("i{n}"),
-                created_at: 0,
-            };
-            store.insert_identity("tenant", &identity).await.unwrap();
-        }
+        old_identities(&store, (6..=more).map(|n| format!("i{n:03}"))).await;
         let all = u64::from(more);
         let first = store
             .purge_orphan_identities("tenant", &[], 1_000, 1_000, false, None)
