@@ -4,10 +4,19 @@ variant, and prints the CPU seconds they took: a quick way to weigh a schema
 change before building it (BENCHMARKS.md, thirteenth session).
 
     exthost seed --database /tmp/seed.db --threads 100000
-    python3 replay_thread_batches.py /tmp/seed.db base|nochannel|clustered|clustered_id
+    python3 replay_thread_batches.py /tmp/seed.db base|nochannel|clustered|clustered_id|nofk
+
+Weigh a change on the SQLite the server runs, not on the one Python links
+(Debian's 3.40.1): the two can disagree (BENCHMARKS.md, fifteenth session).
+Build libsqlite3-sys's bundled amalgamation and preload it:
+
+    gcc -O2 -fPIC -shared -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_THREADSAFE=1 \
+        -o /tmp/libsqlite3.so.0 ~/.cargo/registry/src/*/libsqlite3-sys-0.37*/sqlite3/sqlite3.c -lpthread -ldl -lm
+    LD_PRELOAD=/tmp/libsqlite3.so.0 python3 replay_thread_batches.py /tmp/seed.db base
 
 Variants: the seed file's schema as it is (base); without `message_by_channel`
-(the same as base on a file migrated past version 4);
+(the same as base on a file migrated past version 4); foreign keys not
+checked (nofk);
 `message` without rowid, keyed by (tenant, thread_id, seq) (clustered) or by
 (tenant, id) (clustered_id). The copy is written beside the seed file.
 """
@@ -44,7 +53,7 @@ elif variant in ("clustered", "clustered_id"):
         c.execute(index)
     c.execute("COMMIT")
 c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-c.execute("PRAGMA foreign_keys=ON")
+c.execute("PRAGMA foreign_keys=" + ("OFF" if variant == "nofk" else "ON"))
 c.execute("CREATE TEMP TABLE batch_ids (id TEXT PRIMARY KEY)")
 now = c.execute("SELECT MAX(last_activity_at) FROM thread").fetchone()[0]
 cutoff = now - 30*86400000
@@ -65,4 +74,4 @@ for b in range(min(limit, (len(ids)+49)//50)):
     if b % 8 == 7: c.execute("PRAGMA wal_checkpoint(PASSIVE)")
 r1 = resource.getrusage(resource.RUSAGE_SELF)
 cpu = (r1.ru_utime-r0.ru_utime)+(r1.ru_stime-r0.ru_stime)
-print(f"{variant}: {msgs} msgs, cpu {cpu:.2f}s (user {r1.ru_utime-r0.ru_utime:.2f} sys {r1.ru_stime-r0.ru_stime:.2f}), wall {time.time()-w0:.2f}s, {msgs/cpu:,.0f} per cpu s, size {os.path.getsize(db)>>20} MB", flush=True)
+print(f"{variant} (SQLite {sqlite3.sqlite_version}): {msgs} msgs, cpu {cpu:.2f}s (user {r1.ru_utime-r0.ru_utime:.2f} sys {r1.ru_stime-r0.ru_stime:.2f}), wall {time.time()-w0:.2f}s, {msgs/cpu:,.0f} per cpu s, size {os.path.getsize(db)>>20} MB", flush=True)
