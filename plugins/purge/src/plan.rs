@@ -191,7 +191,9 @@ pub fn run<D: Data>(
         counts.add("identities", 0);
         counts.add("identity-groups", 0);
         // Each batch goes on after the last; a new call starts over, which
-        // only looks again at identities still linked.
+        // only looks again at identities still linked. A batch may delete
+        // none and still say where to go on: the host bounds how many
+        // identities one batch looks through.
         let mut after = None;
         loop {
             if over_budget() {

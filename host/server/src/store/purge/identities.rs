@@ -20,13 +20,26 @@ use crate::store::{Backend, Store};
 /// after any full batch.
 const POSTGRES_IDENTITY_BATCH: u32 = 50;
 
+/// The most identities one batch looks through, orphans or not. A batch that
+/// found fewer orphans than asked in them ends there and says where the next
+/// goes on. Without it a batch's cost had no bound: its scan, and on SQLite its
+/// sweep of dead links in one write script, covered every identity up to its
+/// last orphan. The purge extension's calls each start the identities over,
+/// so the first batch of a call passed again every identity an earlier call
+/// had: on SQLite 175-295 ms in the bench's purge, which gave way eight times
+/// and then held ingest up for 43-87 ms; on PostgreSQL 256-408 ms
+/// (BENCHMARKS.md, sixteenth session). 1,000 is about 1.6 times what a batch
+/// of 250 orphans passed in the bench.
+const SCAN_WINDOW: u32 = 1_000;
+
 /// What an orphan-identity batch removed, and where the next one starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrphanPurge {
     pub identities: u64,
     pub groups: u64,
-    /// Where the next batch goes on when this one stopped at its limit;
-    /// `None` when it went through every identity after its start.
+    /// Where the next batch goes on when this one stopped at its limit or at
+    /// the end of its window (`SCAN_WINDOW`); `None` when it went through
+    /// every identity after its start.
     pub last: Option<String>,
 }
 
@@ -43,7 +56,8 @@ impl Store {
     /// than `cutoff`, with ids after `after`, that no message and no
     /// intervention links, and the groups left empty by it; on SQLite, also
     /// sweep the dead links (`identity_thread` rows whose thread is gone) of
-    /// every identity the batch looked through. A dry run counts
+    /// every identity the batch looked through: at most `SCAN_WINDOW`, the
+    /// first after `after`. A dry run counts
     /// what a whole run would delete after the thread purge of `channels` and
     /// `cutoff`. Without `after` every call would look again at each linked
     /// identity before the first orphan: a run's cost grew with the square of
@@ -57,6 +71,22 @@ impl Store {
         dry_run: bool,
         after: Option<&str>,
     ) -> Result<OrphanPurge> {
+        self.purge_orphans_in_window(tenant, channels, cutoff, limit, dry_run, after, SCAN_WINDOW)
+            .await
+    }
+
+    /// `purge_orphan_identities`, looking through at most `window` identities.
+    #[allow(clippy::too_many_arguments)]
+    async fn purge_orphans_in_window(
+        &self,
+        tenant: &str,
+        channels: &[String],
+        cutoff: i64,
+        limit: u32,
+        dry_run: bool,
+        after: Option<&str>,
+        window: u32,
+    ) -> Result<OrphanPurge> {
         if dry_run {
             let (identities, groups) = self.count_orphan_identities(tenant, channels, cutoff).await?;
             return Ok(OrphanPurge {
@@ -69,6 +99,16 @@ impl Store {
             Backend::Postgres => limit.min(POSTGRES_IDENTITY_BATCH),
             Backend::Sqlite => limit,
         };
+        // The window's last identity, if there are that many after `after`.
+        let mut sql = Sql::new(tenant);
+        sql.push("SELECT i.id FROM identity i WHERE ")
+            .identity_scope(channels, cutoff);
+        if let Some(after) = after {
+            sql.push(" AND i.id > ").text(after);
+        }
+        sql.push(" ORDER BY i.id LIMIT 1 OFFSET ")
+            .int(i64::from(window.max(1)) - 1);
+        let window_end: Option<String> = sql.scalar::<String>().fetch_optional(self.background_readers()).await?;
         // Candidates are found on a reader, outside the write lock: the scan
         // passes over every still-linked identity between two orphans, and on
         // SQLite it held the one writer for ~19 ms a batch while ingest waited.
@@ -78,14 +118,21 @@ impl Store {
         if let Some(after) = after {
             sql.push(" AND i.id > ").text(after);
         }
+        if let Some(end) = &window_end {
+            sql.push(" AND i.id <= ").text(end);
+        }
         sql.push(" AND ")
             .unlinked_identity("i.id")
             .push(" ORDER BY i.id LIMIT ")
             .int(i64::from(limit));
         let candidates: Vec<String> = sql.scalar::<String>().fetch_all(self.background_readers()).await?;
-        let last = (candidates.len() as u64 == u64::from(limit))
-            .then(|| candidates.last().cloned())
-            .flatten();
+        // The batch looked through its identities up to its last candidate
+        // when it found as many as asked, else through its whole window.
+        let last = if candidates.len() as u64 == u64::from(limit) {
+            candidates.last().cloned()
+        } else {
+            window_end
+        };
         let (identities, groups) = match self.backend {
             Backend::Sqlite => {
                 // The batch sweeps the dead links of every identity the scan passed.
@@ -390,7 +437,41 @@ mod tests {
         assert_eq!(left(&store).await, ["i1", "i2", "i3", "i4", "i5"]);
     }
 
+    /// A batch looks through at most its window of identities, orphans or
+    /// not, and goes no further when they held fewer orphans than asked; on
+    /// SQLite it sweeps the dead links of that window only.
+    async fn a_batch_looks_through_its_window_only(store: Store) {
+        a_thread_purge(&store).await;
+        let batch = |after: Option<&'static str>, window: u32| {
+            let store = store.clone();
+            async move {
+                store
+                    .purge_orphans_in_window("tenant", &[], 1_000, 10, false, after, window)
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = batch(None, 1).await;
+        assert_eq!((first.identities, first.last.as_deref()), (1, Some("i1")));
+        let dead_of_i2 = match store.backend {
+            Backend::Sqlite => pairs(&[("i2", "new"), ("i2", "old2")]),
+            Backend::Postgres => pairs(&[("i2", "new")]),
+        };
+        assert_eq!(links(&store).await, dead_of_i2, "only i1's dead link went");
+        // A window of linked identities only: nothing deleted, and on from its end.
+        let second = batch(Some("i1"), 1).await;
+        assert_eq!((second.identities, second.last.as_deref()), (0, Some("i2")));
+        assert_eq!(links(&store).await, pairs(&[("i2", "new")]));
+        let third = batch(Some("i2"), 2).await;
+        assert_eq!((third.identities, third.last.as_deref()), (2, Some("i4")));
+        // Fewer identities than the window: the last batch.
+        let fourth = batch(Some("i4"), 2).await;
+        assert_eq!((fourth.identities, fourth.last), (1, None));
+        assert_eq!(left(&store).await, ["i2"]);
+    }
+
     both_backends!(
+        a_batch_looks_through_its_window_only,
         orphan_batches_go_on_after_the_last,
         identities_before_the_cursor_stay,
         orphan_batches_sweep_dead_links,
