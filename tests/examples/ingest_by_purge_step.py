@@ -1,8 +1,12 @@
 """Split the ingest latencies of one purge_bench run by the purge step each
 request overlapped: alone (before the purge), thread steps (thread batches and
-finds), identity steps (orphan-identity batches).
+finds), identity steps (orphan-identity batches). First it lists the data
+calls by operation: how many, their time in all and the longest, and, with
+`exthost::store=debug` logged too, how often they gave way to ingest on
+SQLite and how many gave way as often as they may (8 times) before running
+to their end while ingest waited.
 
-    PURGE_BENCH_TRACE=0 RUST_LOG=exthost::platform::data=debug \\
+    PURGE_BENCH_TRACE=0 RUST_LOG=exthost::platform::data=debug,exthost::store=debug \\
         purge_bench 100000 10 postgres 2> run.err
     python3 tests/examples/ingest_by_purge_step.py run.err
 
@@ -19,21 +23,40 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CALL = re.compile(r'^(\S+Z) .*operation="(\w+)" elapsed_us=(\d+)')
 INGEST = re.compile(r"(?:slow|traced) ingest: ([\d.]+)(ms|µs|s) ended SystemTime \{ tv_sec: (\d+), tv_nsec: (\d+)")
 UNIT = {"ms": 1e3, "µs": 1e6, "s": 1.0}
+GAVE_WAY = "a purge script gave way"
+GIVE_WAY_TIMES = 8
 
 
 def main(path):
     calls, ingests = [], []
+    # Per operation: [calls, µs in all, longest µs, gave way, calls that gave way 8 times].
+    ops = collections.defaultdict(lambda: [0, 0, 0, 0, 0])
+    gave_way = 0
     for line in open(path, encoding="utf-8"):
         line = ANSI.sub("", line)
-        if m := CALL.search(line):
+        if GAVE_WAY in line:
+            # Logged by the call that gave way, before that call ends.
+            gave_way += 1
+        elif m := CALL.search(line):
             end = datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
-            calls.append((end - int(m.group(3)) / 1e6, end, m.group(2)))
+            took = int(m.group(3))
+            calls.append((end - took / 1e6, end, m.group(2)))
+            op = ops[m.group(2)]
+            op[0] += 1
+            op[1] += took
+            op[2] = max(op[2], took)
+            op[3] += gave_way
+            op[4] += gave_way >= GIVE_WAY_TIMES
+            gave_way = 0
         elif m := INGEST.search(line):
             took = float(m.group(1)) / UNIT[m.group(2)]
             end = int(m.group(3)) + int(m.group(4)) / 1e9
             ingests.append((end - took, end, took))
     if not calls:
         sys.exit("no data calls: was RUST_LOG=exthost::platform::data=debug set?")
+    print("%-32s %6s %10s %10s %9s %13s" % ("data call", "calls", "total ms", "longest ms", "gave way", "8 times"))
+    for name, (n, total, longest, gave, eight) in sorted(ops.items(), key=lambda o: -o[1][1]):
+        print("%-32s %6d %10.0f %10.1f %9d %13d" % (name, n, total / 1e3, longest / 1e3, gave, eight))
     first, last = min(c[0] for c in calls), max(c[1] for c in calls)
     busy = collections.Counter()
     for start, end, op in calls:
