@@ -24,6 +24,7 @@ CALL = re.compile(r'^(\S+Z) .*operation="(\w+)" elapsed_us=(\d+)')
 INGEST = re.compile(r"(?:slow|traced) ingest: ([\d.]+)(ms|µs|s) ended SystemTime \{ tv_sec: (\d+), tv_nsec: (\d+)")
 UNIT = {"ms": 1e3, "µs": 1e6, "s": 1.0}
 GAVE_WAY = "a purge script gave way"
+# `GIVE_WAY_TIMES` in host/server/src/store/purge/sqlite.rs.
 GIVE_WAY_TIMES = 8
 
 
