@@ -71,22 +71,6 @@ impl Store {
         dry_run: bool,
         after: Option<&str>,
     ) -> Result<OrphanPurge> {
-        self.purge_orphans_in_window(tenant, channels, cutoff, limit, dry_run, after, SCAN_WINDOW)
-            .await
-    }
-
-    /// `purge_orphan_identities`, looking through at most `window` identities.
-    #[allow(clippy::too_many_arguments)]
-    async fn purge_orphans_in_window(
-        &self,
-        tenant: &str,
-        channels: &[String],
-        cutoff: i64,
-        limit: u32,
-        dry_run: bool,
-        after: Option<&str>,
-        window: u32,
-    ) -> Result<OrphanPurge> {
         if dry_run {
             let (identities, groups) = self.count_orphan_identities(tenant, channels, cutoff).await?;
             return Ok(OrphanPurge {
@@ -95,29 +79,36 @@ impl Store {
                 last: None,
             });
         }
+        self.purge_orphans_in_window(tenant, channels, cutoff, limit, after, SCAN_WINDOW)
+            .await
+    }
+
+    /// One real batch of `purge_orphan_identities`, looking through at most
+    /// `window` identities.
+    async fn purge_orphans_in_window(
+        &self,
+        tenant: &str,
+        channels: &[String],
+        cutoff: i64,
+        limit: u32,
+        after: Option<&str>,
+        window: u32,
+    ) -> Result<OrphanPurge> {
         let limit = match self.backend {
             Backend::Postgres => limit.min(POSTGRES_IDENTITY_BATCH),
             Backend::Sqlite => limit,
         };
         // The window's last identity, if there are that many after `after`.
         let mut sql = Sql::new(tenant);
-        sql.push("SELECT i.id FROM identity i WHERE ")
-            .identity_scope(channels, cutoff);
-        if let Some(after) = after {
-            sql.push(" AND i.id > ").text(after);
-        }
-        sql.push(" ORDER BY i.id LIMIT 1 OFFSET ")
+        sql.identities_after(channels, cutoff, after)
+            .push(" ORDER BY i.id LIMIT 1 OFFSET ")
             .int(i64::from(window.max(1)) - 1);
         let window_end: Option<String> = sql.scalar::<String>().fetch_optional(self.background_readers()).await?;
         // Candidates are found on a reader, outside the write lock: the scan
         // passes over every still-linked identity between two orphans, and on
         // SQLite it held the one writer for ~19 ms a batch while ingest waited.
         let mut sql = Sql::new(tenant);
-        sql.push("SELECT i.id FROM identity i WHERE ")
-            .identity_scope(channels, cutoff);
-        if let Some(after) = after {
-            sql.push(" AND i.id > ").text(after);
-        }
+        sql.identities_after(channels, cutoff, after);
         if let Some(end) = &window_end {
             sql.push(" AND i.id <= ").text(end);
         }
@@ -446,7 +437,7 @@ mod tests {
             let store = store.clone();
             async move {
                 store
-                    .purge_orphans_in_window("tenant", &[], 1_000, 10, false, after, window)
+                    .purge_orphans_in_window("tenant", &[], 1_000, 10, after, window)
                     .await
                     .unwrap()
             }

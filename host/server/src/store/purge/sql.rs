@@ -67,6 +67,17 @@ impl Sql {
         self
     }
 
+    /// `SELECT` the ids of identities `i` in `identity_scope`, after `after`
+    /// when given: what an orphan batch looks through, and its window counts.
+    pub(super) fn identities_after(&mut self, channels: &[String], cutoff: i64, after: Option<&str>) -> &mut Sql {
+        self.push("SELECT i.id FROM identity i WHERE ")
+            .identity_scope(channels, cutoff);
+        if let Some(after) = after {
+            self.push(" AND i.id > ").text(after);
+        }
+        self
+    }
+
     /// `SELECT` the groups of the identities `ids`, looked up by key: the
     /// `+` keeps `identity_by_group` out of the plan (see `purge::sqlite`).
     pub(super) fn groups_of(&mut self, ids: &[String]) -> &mut Sql {
