@@ -1,13 +1,16 @@
 //! The extension as the SDK sees it: the manifest, the settings and the
 //! on-purge-tick hook, with [`Data`] implemented over the host's `data` import.
 //! Settings are parsed once, when the instance is made; a call works for at
-//! most [`CALL_BUDGET`] and leaves the rest of the run to the host's next call.
+//! most [`CALL_BUDGET`] and leaves the rest of the run to the host's next call,
+//! which takes up the identities where this one stopped if it lands on the
+//! same instance (the host reuses an idle one) and starts them over if not.
 
-use crate::plan::{self, Data, Deleted, Orphans};
+use crate::plan::{self, Data, Deleted, Identities, Orphans};
 use crate::settings::{CONFIG_SCHEMA, FieldError, Settings};
 use exthost_sdk::data;
 use exthost_sdk::types::{Context, Environment, HookError, HostError, PurgeCount, PurgeReport, PurgeTick};
 use exthost_sdk::{Capability, Extension, Manifest, OnPurgeTick};
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 /// How long one call works before it hands back to the host (well inside the
@@ -26,6 +29,10 @@ impl exthost_sdk::Settings for Settings {
 /// that passed validation, so a retention the admin never saw deletes nothing.
 pub struct Purge {
     settings: Settings,
+    /// The run id of this instance's last call that stopped early, and how
+    /// far it got through the identities. Only the same run's next call uses
+    /// it; anything else starts the identities over, which is always safe.
+    progress: RefCell<Option<(String, Identities)>>,
 }
 
 /// The host's data import as the plan sees it.
@@ -106,19 +113,31 @@ impl Extension for Purge {
     }
 
     fn new(_env: Environment, settings: Settings) -> Result<Purge, Vec<FieldError>> {
-        Ok(Purge { settings })
+        Ok(Purge {
+            settings,
+            progress: RefCell::new(None),
+        })
     }
 }
 
 impl OnPurgeTick for Purge {
     fn on_purge_tick(&self, _ctx: Context, tick: PurgeTick) -> Result<PurgeReport, HookError> {
         let started = Instant::now();
-        let outcome = plan::run(&self.settings, tick.now, tick.dry_run, &mut Host, || {
+        let identities = match self.progress.take() {
+            Some((run, identities)) if run == tick.run_id => identities,
+            _ => Identities::FromStart,
+        };
+        let outcome = plan::run(&self.settings, tick.now, tick.dry_run, identities, &mut Host, || {
             started.elapsed() > CALL_BUDGET
         })
         .map_err(host_error)?;
         if !outcome.finished {
-            exthost_sdk::debug!("run {}: time budget used, continuing", tick.run_id);
+            exthost_sdk::debug!(
+                "run {}: time budget used, continuing (identities: {:?})",
+                tick.run_id,
+                outcome.identities
+            );
+            self.progress.replace(Some((tick.run_id.clone(), outcome.identities)));
         }
         Ok(PurgeReport {
             counts: outcome

@@ -4,8 +4,10 @@
 //! identities, stats and agent activities, and stops at its time budget with
 //! `finished = false`; the host calls again and the run picks up where the
 //! database says it is: every step only ever finds what is left, so a call
-//! repeated after a crash deletes nothing twice and misses nothing. A dry run
-//! asks the host for the counts in one call per kind.
+//! repeated after a crash deletes nothing twice and misses nothing. Only the
+//! identity scan, which passes linked identities it leaves, is handed a
+//! cursor from the call before ([`Identities`]), and is right without it. A
+//! dry run asks the host for the counts in one call per kind.
 
 use crate::settings::Settings;
 
@@ -111,13 +113,33 @@ impl Counts {
 pub struct Outcome {
     pub counts: Counts,
     pub finished: bool,
+    /// Where the next call of the same run may take up the orphan identities.
+    pub identities: Identities,
 }
 
-/// Run one call: `over_budget` says when to stop and leave the rest to the next call.
+/// How far a run got through the orphan identities, handed from one call of
+/// a run to the next so that no call looks again at what an earlier one
+/// passed (on a large tenant, a rescan of every identity still linked).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Identities {
+    /// Not started, or to be started over.
+    #[default]
+    FromStart,
+    /// Go on after this identity (the last batch's `last`).
+    After(String),
+    /// Every identity was looked at.
+    Done,
+}
+
+/// Run one call: `over_budget` says when to stop and leave the rest to the
+/// next call. `identities` is the run's last call's [`Outcome::identities`],
+/// or `FromStart` for its first call; a call that deletes threads starts the
+/// identities over, since their authors may be orphans before the cursor.
 pub fn run<D: Data>(
     settings: &Settings,
     now: u64,
     dry_run: bool,
+    identities: Identities,
     data: &mut D,
     mut over_budget: impl FnMut() -> bool,
 ) -> Result<Outcome, D::Error> {
@@ -145,21 +167,26 @@ pub fn run<D: Data>(
                 data.delete_agent_activities_before(cutoff, ROW_BATCH, true)?,
             );
         }
-        return Ok(Outcome { counts, finished: true });
+        return Ok(Outcome {
+            counts,
+            finished: true,
+            identities: Identities::Done,
+        });
     }
 
     // Every kind turned on is reported, zero included, so runs compare kind by kind.
-    let unfinished = |counts: Counts| {
+    let unfinished = |counts: Counts, identities: Identities| {
         Ok(Outcome {
             counts,
             finished: false,
+            identities,
         })
     };
     if settings.threads {
         counts.add_threads(Deleted::default());
         loop {
             if over_budget() {
-                return unfinished(counts);
+                return unfinished(counts, Identities::FromStart);
             }
             let ids = data.find_idle_threads(channels, cutoff, THREAD_BATCH * FIND_BATCHES)?;
             if ids.is_empty() {
@@ -167,18 +194,22 @@ pub fn run<D: Data>(
             }
             for (n, batch) in ids.chunks(THREAD_BATCH as usize).enumerate() {
                 if n > 0 && over_budget() {
-                    return unfinished(counts);
+                    return unfinished(counts, Identities::FromStart);
                 }
                 // The host checks again in the batch's transaction that each is still idle.
                 counts.add_threads(data.delete_threads(channels, cutoff, batch)?);
             }
         }
     }
+    let mut identities = match counts.get("threads") {
+        0 => identities,
+        _ => Identities::FromStart,
+    };
     if settings.events {
         counts.add("events", 0);
         loop {
             if over_budget() {
-                return unfinished(counts);
+                return unfinished(counts, identities);
             }
             let n = data.delete_events_before(cutoff, ROW_BATCH, false)?;
             counts.add("events", n);
@@ -190,29 +221,36 @@ pub fn run<D: Data>(
     if settings.purges_identities() {
         counts.add("identities", 0);
         counts.add("identity-groups", 0);
-        // Each batch goes on after the last; a new call starts over, which
-        // only looks again at identities still linked. A batch may delete
-        // none and still say where to go on: the host bounds how many
-        // identities one batch looks through.
-        let mut after = None;
-        loop {
-            if over_budget() {
-                return unfinished(counts);
-            }
-            let orphans = data.delete_orphan_identities(channels, cutoff, IDENTITY_BATCH, false, after.as_deref())?;
-            counts.add("identities", orphans.identities);
-            counts.add("identity-groups", orphans.groups);
-            match orphans.last {
-                Some(last) => after = Some(last),
-                None => break,
+        // Each batch goes on after the last, and a call goes on where the
+        // run's last one stopped, so no identity is looked at twice in a run.
+        // A batch may delete none and still say where to go on: the host
+        // bounds how many identities one batch looks through.
+        if identities != Identities::Done {
+            let mut after = match identities {
+                Identities::After(last) => Some(last),
+                _ => None,
+            };
+            loop {
+                if over_budget() {
+                    return unfinished(counts, after.map_or(Identities::FromStart, Identities::After));
+                }
+                let orphans =
+                    data.delete_orphan_identities(channels, cutoff, IDENTITY_BATCH, false, after.as_deref())?;
+                counts.add("identities", orphans.identities);
+                counts.add("identity-groups", orphans.groups);
+                match orphans.last {
+                    Some(last) => after = Some(last),
+                    None => break,
+                }
             }
         }
+        identities = Identities::Done;
     }
     if settings.stats {
         counts.add("stats", 0);
         loop {
             if over_budget() {
-                return unfinished(counts);
+                return unfinished(counts, identities.clone());
             }
             let n = data.delete_stats_before(channels, cutoff, ROW_BATCH, false)?;
             counts.add("stats", n);
@@ -225,7 +263,7 @@ pub fn run<D: Data>(
         counts.add("agent-activities", 0);
         loop {
             if over_budget() {
-                return unfinished(counts);
+                return unfinished(counts, identities.clone());
             }
             let n = data.delete_agent_activities_before(cutoff, ROW_BATCH, false)?;
             counts.add("agent-activities", n);
@@ -234,7 +272,11 @@ pub fn run<D: Data>(
             }
         }
     }
-    Ok(Outcome { counts, finished: true })
+    Ok(Outcome {
+        counts,
+        finished: true,
+        identities: Identities::Done,
+    })
 }
 
 #[cfg(test)]
@@ -337,9 +379,17 @@ mod tests {
 
     #[test]
     fn a_real_run_batches_until_nothing_is_left_and_dry_equals_real() {
-        let dry = run(&settings(), 0, true, &mut fake(1200, 12_001), || false).unwrap();
+        let dry = run(
+            &settings(),
+            0,
+            true,
+            Identities::FromStart,
+            &mut fake(1200, 12_001),
+            || false,
+        )
+        .unwrap();
         let mut data = fake(1200, 12_001);
-        let real = run(&settings(), 0, false, &mut data, || false).unwrap();
+        let real = run(&settings(), 0, false, Identities::FromStart, &mut data, || false).unwrap();
         assert!(real.finished && dry.finished);
         assert_eq!(real.counts.get("threads"), 1200);
         assert_eq!(real.counts.get("messages"), 3600);
@@ -353,7 +403,7 @@ mod tests {
     #[test]
     fn one_search_serves_several_batches() {
         let mut data = fake(1200, 0);
-        let real = run(&settings(), 0, false, &mut data, || false).unwrap();
+        let real = run(&settings(), 0, false, Identities::FromStart, &mut data, || false).unwrap();
         assert_eq!(real.counts.get("threads"), 1200);
         let found = (THREAD_BATCH * FIND_BATCHES) as usize;
         // Each full search, then the one that finds nothing left.
@@ -370,14 +420,14 @@ mod tests {
     fn a_run_over_budget_stops_and_the_next_call_goes_on() {
         let mut data = fake(1200, 0);
         let mut budget = 2;
-        let first = run(&settings(), 0, false, &mut data, || {
+        let first = run(&settings(), 0, false, Identities::FromStart, &mut data, || {
             budget -= 1;
             budget < 0
         })
         .unwrap();
         assert!(!first.finished);
         assert_eq!(first.counts.get("threads"), 2 * u64::from(THREAD_BATCH));
-        let second = run(&settings(), 0, false, &mut data, || false).unwrap();
+        let second = run(&settings(), 0, false, Identities::FromStart, &mut data, || false).unwrap();
         assert!(second.finished);
         assert_eq!(second.counts.get("threads"), 1200 - 2 * u64::from(THREAD_BATCH));
     }
@@ -395,8 +445,8 @@ mod tests {
             orphans: orphans.clone(),
             ..fake(0, 0)
         };
-        let dry = run(&settings, 0, true, &mut data, || false).unwrap();
-        let real = run(&settings, 0, false, &mut data, || false).unwrap();
+        let dry = run(&settings, 0, true, Identities::FromStart, &mut data, || false).unwrap();
+        let real = run(&settings, 0, false, Identities::FromStart, &mut data, || false).unwrap();
         assert!(real.finished);
         assert_eq!(real.counts.get("identities"), total as u64);
         assert_eq!(dry.counts.get("identities"), real.counts.get("identities"));
@@ -414,11 +464,109 @@ mod tests {
         );
     }
 
+    fn identity_settings() -> Settings {
+        Settings::from_config(
+            r#"{"purge_threads": true, "purge_identities": true, "purge_stats": true, "retention_days": 10}"#,
+        )
+        .unwrap()
+    }
+
+    /// Orphans in id order, and a budget that runs out after `calls` checks.
+    fn orphans(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("i{i:05}")).collect()
+    }
+
+    fn budget(mut checks: i32) -> impl FnMut() -> bool {
+        move || {
+            checks -= 1;
+            checks < 0
+        }
+    }
+
+    fn orphan_calls(data: &Fake) -> Vec<&String> {
+        data.calls.iter().filter(|c| c.starts_with("orphans")).collect()
+    }
+
+    #[test]
+    fn the_next_call_of_a_run_takes_up_the_identities_where_the_last_stopped() {
+        let batch = IDENTITY_BATCH as usize;
+        // Two full batches and a short one.
+        let ids = orphans(2 * batch + batch / 2);
+        let mut data = Fake {
+            orphans: ids.clone(),
+            ..fake(0, 0)
+        };
+        // The thread phase's one check, then two identity batches.
+        let first = run(
+            &identity_settings(),
+            0,
+            false,
+            Identities::FromStart,
+            &mut data,
+            budget(3),
+        )
+        .unwrap();
+        assert!(!first.finished);
+        assert_eq!(first.identities, Identities::After(ids[2 * batch - 1].clone()));
+        data.calls.clear();
+        let second = run(&identity_settings(), 0, false, first.identities, &mut data, || false).unwrap();
+        assert!(second.finished);
+        assert_eq!(
+            orphan_calls(&data),
+            [format!("orphans after Some({:?})", ids[2 * batch - 1])]
+                .iter()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(second.counts.get("identities"), (batch / 2) as u64);
+        assert!(data.orphans.is_empty());
+    }
+
+    #[test]
+    fn a_call_that_deletes_threads_starts_the_identities_over() {
+        let ids = orphans(10);
+        let mut data = Fake {
+            orphans: ids.clone(),
+            ..fake(3, 0)
+        };
+        let resumed = Identities::After(ids[4].clone());
+        let outcome = run(&identity_settings(), 0, false, resumed, &mut data, || false).unwrap();
+        assert_eq!(outcome.counts.get("threads"), 3);
+        // Its threads' authors may be orphans before the cursor.
+        assert_eq!(orphan_calls(&data)[0], "orphans after None");
+        assert!(data.orphans.is_empty());
+    }
+
+    #[test]
+    fn a_call_after_the_identities_are_done_does_not_look_again() {
+        let mut data = Fake {
+            orphans: orphans(10),
+            ..fake(0, 0)
+        };
+        // Stopped in the stats phase: the identities were all looked at.
+        let first = run(
+            &identity_settings(),
+            0,
+            false,
+            Identities::FromStart,
+            &mut data,
+            budget(2),
+        )
+        .unwrap();
+        assert!(!first.finished);
+        assert_eq!(first.identities, Identities::Done);
+        data.orphans = orphans(10);
+        data.calls.clear();
+        let second = run(&identity_settings(), 0, false, first.identities, &mut data, || false).unwrap();
+        assert!(second.finished);
+        assert!(orphan_calls(&data).is_empty(), "{:?}", data.calls);
+        assert_eq!(second.counts.get("identities"), 0);
+    }
+
     #[test]
     fn nothing_turned_on_touches_nothing() {
         let off = Settings::from_config(r#"{"retention_days": 10}"#).unwrap();
         let mut data = fake(5, 5);
-        let outcome = run(&off, 0, false, &mut data, || false).unwrap();
+        let outcome = run(&off, 0, false, Identities::FromStart, &mut data, || false).unwrap();
         assert!(outcome.finished && outcome.counts.0.is_empty());
         assert!(data.calls.is_empty());
     }
