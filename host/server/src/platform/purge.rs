@@ -183,10 +183,10 @@ async fn finish(state: Arc<AppState>, ext: Extension, run: PurgeRun, held: Held)
     };
     // A message's author is linked to its thread, and on SQLite a thread
     // purge leaves the link behind for the identity purge to sweep in key
-    // order (see `store::purge`). A run that purged no identities sweeps them
-    // here, so that no trace of a purged thread outlives the run: one pass
-    // over the links, and nothing on PostgreSQL, whose thread batches delete
-    // their links.
+    // order (see `store::purge`). A run whose identity purge did not go
+    // through every identity sweeps them here, so that no trace of a purged
+    // thread outlives the run: one pass over the links, and nothing on
+    // PostgreSQL, whose thread batches delete their links.
     if !run.dry_run {
         match state.store.sweep_dead_links(&tenant, SWEEP_BATCH).await {
             Ok(swept) => tracing::debug!(run = %run.id, swept, "dead identity-thread links swept"),

@@ -23,12 +23,20 @@ const SHARED: &[(i64, &str, &str)] = &[
 
 /// Migrations whose SQL differs per backend, because SQLite cannot alter a
 /// table's constraints in place and PostgreSQL can, or that only one backend
-/// needs (PostgreSQL's function for posting a message).
-const SQLITE: &[(i64, &str, &str)] = &[(
-    3,
-    "identity thread links",
-    include_str!("../../migrations/0003_identity_thread.sqlite.sql"),
-)];
+/// needs (PostgreSQL's function for posting a message, SQLite's record of
+/// swept links).
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        3,
+        "identity thread links",
+        include_str!("../../migrations/0003_identity_thread.sqlite.sql"),
+    ),
+    (
+        6,
+        "how far dead links are swept",
+        include_str!("../../migrations/0006_link_sweep.sqlite.sql"),
+    ),
+];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
         3,

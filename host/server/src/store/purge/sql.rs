@@ -115,4 +115,22 @@ impl Sql {
              AND st.id = identity_thread.thread_id)",
         )
     }
+
+    /// Record in `link_sweep` that `range` was swept, in the sweep's own
+    /// transaction: a sweep from the first identity starts the record, and one
+    /// that goes on from where the record reaches extends it (`max` of a NULL,
+    /// the last identity, is NULL). A thread batch deletes the record.
+    pub(super) fn record_sweep(&mut self, range: Swept<'_>) -> &mut Sql {
+        match range.after {
+            None => self
+                .push("INSERT INTO link_sweep (tenant, through) VALUES ($1, ")
+                .opt_text(range.upto)
+                .push(") ON CONFLICT (tenant) DO UPDATE SET through = max(link_sweep.through, excluded.through)"),
+            Some(after) => self
+                .push("UPDATE link_sweep SET through = max(through, ")
+                .opt_text(range.upto)
+                .push(") WHERE tenant = $1 AND through >= ")
+                .text(after),
+        }
+    }
 }

@@ -30,8 +30,11 @@ impl Store {
     ) -> Result<ThreadPurge> {
         let batch = format!("(SELECT id FROM {BATCH_TABLE})");
         let mut sql = Sql::new(tenant);
+        // The batch leaves its threads' links for the identity purge to sweep
+        // (`purge::identities`), so the record of how far they are swept goes.
         sql.push(&format!(
-            "DELETE FROM {BATCH_TABLE}; INSERT INTO {BATCH_TABLE} SELECT t.id FROM thread t WHERE "
+            "DELETE FROM link_sweep WHERE tenant = $1; DELETE FROM {BATCH_TABLE}; \
+             INSERT INTO {BATCH_TABLE} SELECT t.id FROM thread t WHERE "
         ))
         .idle_thread_by_id(channels, cutoff)
         .push(" AND t.id IN ")
@@ -81,10 +84,11 @@ impl Store {
     }
 
     /// SQLite's sweep step: one script deleting the dead links of `range`,
-    /// which gives way to ingest like a thread batch; returns how many went.
+    /// and recording it (`Sql::record_sweep`), which gives way to ingest like
+    /// a thread batch; returns how many went.
     pub(super) async fn sweep_links_sqlite(&self, tenant: &str, range: Swept<'_>) -> Result<u64> {
         let mut sql = Sql::new(tenant);
-        sql.sweep_links(range).push("; SELECT changes()");
+        sql.sweep_links(range).push("; SELECT changes(); ").record_sweep(range);
         Ok(self.sqlite_write(sql, true).await?.first().copied().unwrap_or(0))
     }
 
@@ -107,6 +111,8 @@ impl Store {
         }
         let mut sql = Sql::new(tenant);
         sql.sweep_links(swept)
+            .push("; ")
+            .record_sweep(swept)
             .push(&format!(
                 "; DELETE FROM {BATCH_TABLE}; INSERT OR IGNORE INTO {BATCH_TABLE} "
             ))
