@@ -471,16 +471,18 @@ mod tests {
         .unwrap()
     }
 
-    /// Orphans in id order, and a budget that runs out after `calls` checks.
+    /// `n` orphans, in id order.
     fn orphans(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("i{i:05}")).collect()
     }
 
-    fn budget(mut checks: i32) -> impl FnMut() -> bool {
-        move || {
+    /// A run's first call, whose budget runs out after `checks` checks.
+    fn first_call(data: &mut Fake, mut checks: i32) -> Outcome {
+        let over_budget = move || {
             checks -= 1;
             checks < 0
-        }
+        };
+        run(&identity_settings(), 0, false, Identities::FromStart, data, over_budget).unwrap()
     }
 
     fn orphan_calls(data: &Fake) -> Vec<&String> {
@@ -497,15 +499,7 @@ mod tests {
             ..fake(0, 0)
         };
         // The thread phase's one check, then two identity batches.
-        let first = run(
-            &identity_settings(),
-            0,
-            false,
-            Identities::FromStart,
-            &mut data,
-            budget(3),
-        )
-        .unwrap();
+        let first = first_call(&mut data, 3);
         assert!(!first.finished);
         assert_eq!(first.identities, Identities::After(ids[2 * batch - 1].clone()));
         data.calls.clear();
@@ -543,15 +537,7 @@ mod tests {
             ..fake(0, 0)
         };
         // Stopped in the stats phase: the identities were all looked at.
-        let first = run(
-            &identity_settings(),
-            0,
-            false,
-            Identities::FromStart,
-            &mut data,
-            budget(2),
-        )
-        .unwrap();
+        let first = first_call(&mut data, 2);
         assert!(!first.finished);
         assert_eq!(first.identities, Identities::Done);
         data.orphans = orphans(10);
