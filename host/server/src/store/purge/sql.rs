@@ -98,12 +98,15 @@ impl Sql {
         ))
     }
 
-    /// `DELETE` the links whose thread is gone, of the identities in `range`.
-    /// Such a link links nothing, and the range is one an orphan batch or a
-    /// sweep step looked through, so the rows go in key order, a few pages at
-    /// a time.
+    /// `DELETE` the links whose thread is gone, of the identities in `range`,
+    /// after recording the sweep (`record_sweep`) in the same script, so that
+    /// no sweep goes unrecorded. Such a link links nothing, and the range is
+    /// one an orphan batch or a sweep step looked through, so the rows go in
+    /// key order, a few pages at a time. The `DELETE` comes last, for a
+    /// `SELECT changes()` after it.
     pub(super) fn sweep_links(&mut self, range: Swept<'_>) -> &mut Sql {
-        self.push("DELETE FROM identity_thread WHERE tenant = $1");
+        self.record_sweep(range)
+            .push("; DELETE FROM identity_thread WHERE tenant = $1");
         if let Some(after) = range.after {
             self.push(" AND identity_id > ").text(after);
         }
@@ -120,7 +123,7 @@ impl Sql {
     /// transaction: a sweep from the first identity starts the record, and one
     /// that goes on from where the record reaches extends it (`max` of a NULL,
     /// the last identity, is NULL). A thread batch deletes the record.
-    pub(super) fn record_sweep(&mut self, range: Swept<'_>) -> &mut Sql {
+    fn record_sweep(&mut self, range: Swept<'_>) -> &mut Sql {
         match range.after {
             None => self
                 .push("INSERT INTO link_sweep (tenant, through) VALUES ($1, ")

@@ -83,12 +83,12 @@ impl Store {
         }
     }
 
-    /// SQLite's sweep step: one script deleting the dead links of `range`,
-    /// and recording it (`Sql::record_sweep`), which gives way to ingest like
+    /// SQLite's sweep step: one script deleting the dead links of `range`
+    /// (and recording it: `Sql::sweep_links`), which gives way to ingest like
     /// a thread batch; returns how many went.
     pub(super) async fn sweep_links_sqlite(&self, tenant: &str, range: Swept<'_>) -> Result<u64> {
         let mut sql = Sql::new(tenant);
-        sql.sweep_links(range).push("; SELECT changes(); ").record_sweep(range);
+        sql.sweep_links(range).push("; SELECT changes()");
         Ok(self.sqlite_write(sql, true).await?.first().copied().unwrap_or(0))
     }
 
@@ -111,8 +111,6 @@ impl Store {
         }
         let mut sql = Sql::new(tenant);
         sql.sweep_links(swept)
-            .push("; ")
-            .record_sweep(swept)
             .push(&format!(
                 "; DELETE FROM {BATCH_TABLE}; INSERT OR IGNORE INTO {BATCH_TABLE} "
             ))
