@@ -373,6 +373,14 @@ mod tests {
         }
     }
 
+    /// A budget that runs out after `checks` checks.
+    fn budget(mut checks: i32) -> impl FnMut() -> bool {
+        move || {
+            checks -= 1;
+            checks < 0
+        }
+    }
+
     fn settings() -> Settings {
         Settings::from_config(r#"{"purge_threads": true, "purge_events": true, "retention_days": 10}"#).unwrap()
     }
@@ -419,12 +427,7 @@ mod tests {
     #[test]
     fn a_run_over_budget_stops_and_the_next_call_goes_on() {
         let mut data = fake(1200, 0);
-        let mut budget = 2;
-        let first = run(&settings(), 0, false, Identities::FromStart, &mut data, || {
-            budget -= 1;
-            budget < 0
-        })
-        .unwrap();
+        let first = run(&settings(), 0, false, Identities::FromStart, &mut data, budget(2)).unwrap();
         assert!(!first.finished);
         assert_eq!(first.counts.get("threads"), 2 * u64::from(THREAD_BATCH));
         let second = run(&settings(), 0, false, Identities::FromStart, &mut data, || false).unwrap();
@@ -477,12 +480,16 @@ mod tests {
     }
 
     /// A run's first call, whose budget runs out after `checks` checks.
-    fn first_call(data: &mut Fake, mut checks: i32) -> Outcome {
-        let over_budget = move || {
-            checks -= 1;
-            checks < 0
-        };
-        run(&identity_settings(), 0, false, Identities::FromStart, data, over_budget).unwrap()
+    fn first_call(data: &mut Fake, checks: i32) -> Outcome {
+        run(
+            &identity_settings(),
+            0,
+            false,
+            Identities::FromStart,
+            data,
+            budget(checks),
+        )
+        .unwrap()
     }
 
     fn orphan_calls(data: &Fake) -> Vec<&String> {
