@@ -12,6 +12,9 @@ to their end while ingest waited.
 
 `PURGE_BENCH_TRACE=0` prints every ingest with its end time; the data calls'
 debug lines give each step's end and length (BENCHMARKS.md, fourteenth session).
+With `exthost::store::sqlite=debug` logged too (SQLite), it then splits the
+ingests during the purge by whether a periodic checkpoint ran beside them, and
+says how many of the slowest 2% did (eighteenth session).
 """
 
 import collections
@@ -23,13 +26,14 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CALL = re.compile(r'^(\S+Z) .*operation="(\w+)" elapsed_us=(\d+)')
 INGEST = re.compile(r"(?:slow|traced) ingest: ([\d.]+)(ms|µs|s) ended SystemTime \{ tv_sec: (\d+), tv_nsec: (\d+)")
 UNIT = {"ms": 1e3, "µs": 1e6, "s": 1.0}
+CHECKPOINT = re.compile(r'^(\S+Z) .*checkpoint wal_frames=\d+ copied=\d+ elapsed_us=(\d+)')
 GAVE_WAY = "a purge script gave way"
 # `GIVE_WAY_TIMES` in host/server/src/store/purge/sqlite.rs.
 GIVE_WAY_TIMES = 8
 
 
 def main(path):
-    calls, ingests = [], []
+    calls, ingests, checkpoints = [], [], []
     # Per operation: [calls, µs in all, longest µs, gave way, calls that gave way 8 times].
     ops = collections.defaultdict(lambda: [0, 0, 0, 0, 0])
     gave_way = 0
@@ -49,6 +53,9 @@ def main(path):
             op[3] += gave_way
             op[4] += gave_way >= GIVE_WAY_TIMES
             gave_way = 0
+        elif m := CHECKPOINT.search(line):
+            end = datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
+            checkpoints.append((end - int(m.group(2)) / 1e6, end))
         elif m := INGEST.search(line):
             took = float(m.group(1)) / UNIT[m.group(2)]
             end = int(m.group(3)) + int(m.group(4)) / 1e9
@@ -79,11 +86,24 @@ def main(path):
         else:
             by["other steps"].append(took)
     for phase in ("alone", "thread steps", "identity steps", "other steps"):
-        ms = sorted(1e3 * t for t in by[phase])
-        if ms:
-            pick = lambda q: ms[min(int(len(ms) * q), len(ms) - 1)]
-            print("%-15s n %5d  p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms" % (
-                phase, len(ms), pick(0.5), pick(0.9), pick(0.99), ms[-1]))
+        latencies(phase, by[phase])
+    if not checkpoints:
+        return
+    during = [(s, e, t) for s, e, t in ingests if e >= first and s <= last]
+    beside = [any(cs < e and ce > s for cs, ce in checkpoints) for s, e, _ in during]
+    latencies("beside a checkpoint", [t for (_, _, t), b in zip(during, beside) if b])
+    latencies("no checkpoint", [t for (_, _, t), b in zip(during, beside) if not b])
+    slowest = sorted(zip(during, beside), key=lambda d: -d[0][2])[: max(1, len(during) // 50)]
+    print("beside a checkpoint: %d of the %d slowest 2%% during the purge, %d of all %d" % (
+        sum(b for _, b in slowest), len(slowest), sum(beside), len(during)))
+
+
+def latencies(label, seconds):
+    ms = sorted(1e3 * t for t in seconds)
+    if ms:
+        pick = lambda q: ms[min(int(len(ms) * q), len(ms) - 1)]
+        print("%-19s n %5d  p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms" % (
+            label, len(ms), pick(0.5), pick(0.9), pick(0.99), ms[-1]))
 
 
 if __name__ == "__main__":
