@@ -13,8 +13,9 @@ to their end while ingest waited.
 `PURGE_BENCH_TRACE=0` prints every ingest with its end time; the data calls'
 debug lines give each step's end and length (BENCHMARKS.md, fourteenth session).
 With `exthost::store::sqlite=debug` logged too (SQLite), it then splits the
-ingests during the purge by whether a periodic checkpoint ran beside them, and
-says how many of the slowest 2% did (eighteenth session).
+ingests during the purge by whether a checkpoint ran beside them (the
+background task's, every 200 ms, or one of a hold that starts the WAL over),
+and says how many of the slowest 2% did (eighteenth session).
 """
 
 import collections
