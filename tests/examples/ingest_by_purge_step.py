@@ -44,7 +44,7 @@ def main(path):
             # Logged by the call that gave way, before that call ends.
             gave_way += 1
         elif m := CALL.search(line):
-            end = datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
+            end = log_time(m.group(1))
             took = int(m.group(3))
             calls.append((end - took / 1e6, end, m.group(2)))
             op = ops[m.group(2)]
@@ -55,7 +55,7 @@ def main(path):
             op[4] += gave_way >= GIVE_WAY_TIMES
             gave_way = 0
         elif m := CHECKPOINT.search(line):
-            end = datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
+            end = log_time(m.group(1))
             checkpoints.append((end - int(m.group(2)) / 1e6, end))
         elif m := INGEST.search(line):
             took = float(m.group(1)) / UNIT[m.group(2)]
@@ -73,12 +73,14 @@ def main(path):
     print("purge %.2f s: thread batches %.2f s, finds %.2f s, identity batches %.2f s" % (
         last - first, busy["delete_threads"], busy["find_idle_threads"], busy["delete_orphan_identities"]))
     by = collections.defaultdict(list)
+    during = []
     for start, end, took in ingests:
         if end < first:
             by["alone"].append(took)
             continue
         if start > last:
             continue
+        during.append((start, end, took))
         ops = {op for s, e, op in calls if s < end and e > start}
         if "delete_orphan_identities" in ops:
             by["identity steps"].append(took)
@@ -90,13 +92,17 @@ def main(path):
         latencies(phase, by[phase])
     if not checkpoints:
         return
-    during = [(s, e, t) for s, e, t in ingests if e >= first and s <= last]
     beside = [any(cs < e and ce > s for cs, ce in checkpoints) for s, e, _ in during]
     latencies("beside a checkpoint", [t for (_, _, t), b in zip(during, beside) if b])
     latencies("no checkpoint", [t for (_, _, t), b in zip(during, beside) if not b])
     slowest = sorted(zip(during, beside), key=lambda d: -d[0][2])[: max(1, len(during) // 50)]
     print("beside a checkpoint: %d of the %d slowest 2%% during the purge, %d of all %d" % (
         sum(b for _, b in slowest), len(slowest), sum(beside), len(during)))
+
+
+def log_time(stamp):
+    """A log line's RFC 3339 UTC time as seconds since the epoch."""
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 def latencies(label, seconds):
