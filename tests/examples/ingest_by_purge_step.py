@@ -44,9 +44,9 @@ def main(path):
             # Logged by the call that gave way, before that call ends.
             gave_way += 1
         elif m := CALL.search(line):
-            end = log_time(m.group(1))
+            start, end = logged_span(m)
             took = int(m.group(3))
-            calls.append((end - took / 1e6, end, m.group(2)))
+            calls.append((start, end, m.group(2)))
             op = ops[m.group(2)]
             op[0] += 1
             op[1] += took
@@ -55,12 +55,9 @@ def main(path):
             op[4] += gave_way >= GIVE_WAY_TIMES
             gave_way = 0
         elif m := CHECKPOINT.search(line):
-            end = log_time(m.group(1))
-            checkpoints.append((end - int(m.group(2)) / 1e6, end))
+            checkpoints.append(logged_span(m))
         elif m := INGEST.search(line):
-            took = float(m.group(1)) / UNIT[m.group(2)]
-            end = int(m.group(3)) + int(m.group(4)) / 1e9
-            ingests.append((end - took, end, took))
+            ingests.append(ingest_span(m))
     if not calls:
         sys.exit("no data calls: was RUST_LOG=exthost::platform::data=debug set?")
     print("%-32s %6s %10s %10s %9s %13s" % ("data call", "calls", "total ms", "longest ms", "gave way", "8 times"))
@@ -103,6 +100,20 @@ def main(path):
 def log_time(stamp):
     """A log line's RFC 3339 UTC time as seconds since the epoch."""
     return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def logged_span(m):
+    """(start, end) in seconds since the epoch of a step logged as it ended
+    with its `elapsed_us`: a match of `CALL` or `CHECKPOINT`."""
+    end = log_time(m.group(1))
+    return end - int(m.groups()[-1]) / 1e6, end
+
+
+def ingest_span(m):
+    """(start, end, took) in seconds of a match of `INGEST`."""
+    took = float(m.group(1)) / UNIT[m.group(2)]
+    end = int(m.group(3)) + int(m.group(4)) / 1e9
+    return end - took, end, took
 
 
 def latencies(label, seconds):

@@ -25,7 +25,7 @@ import collections
 import re
 import sys
 
-from ingest_by_purge_step import ANSI, CALL, CHECKPOINT, INGEST, UNIT, log_time
+from ingest_by_purge_step import ANSI, CALL, CHECKPOINT, INGEST, ingest_span, logged_span
 
 EVENT = re.compile(r"^\s*(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+sched:sched_switch:.*next_comm=(.+?) next_pid=(\d+)")
 # The bench's threads: its async workers, its SQLite connections, the epoch ticker.
@@ -66,13 +66,11 @@ def main(sched, offset_file, log, slowest=6):
     for line in open(log, encoding="utf-8"):
         line = ANSI.sub("", line)
         if m := INGEST.search(line):
-            took = float(m.group(1)) / UNIT[m.group(2)]
-            end = int(m.group(3)) + int(m.group(4)) / 1e9 - offset
-            ingests.append((end - took, end, took))
+            start, end, took = ingest_span(m)
+            ingests.append((start - offset, end - offset, took))
         elif (m := CALL.search(line)) or (m := CHECKPOINT.search(line)):
-            end = log_time(m.group(1)) - offset
-            took = int(m.groups()[-1]) / 1e6
-            logged.append((end - took, end, m.group(2) if m.re is CALL else "checkpoint"))
+            start, end = logged_span(m)
+            logged.append((start - offset, end - offset, m.group(2) if m.re is CALL else "checkpoint"))
     calls = [c for c in logged if c[2] != "checkpoint"]
     if not calls:
         sys.exit("no data calls: was RUST_LOG=exthost::platform::data=debug set?")
