@@ -22,9 +22,8 @@ use std::time::{Duration, Instant};
 
 use libsqlite3_sys as ffi;
 
-/// SQLite VM steps between two looks at whether to give way (tens of
-/// microseconds of a delete).
-const STEPS: c_int = 1_000;
+/// SQLite VM steps between two looks at whether to give way.
+const STEPS: c_int = super::low_priority::STEPS;
 
 /// How long a foreground write waits before the background script gives way:
 /// a batch that ends within the grace is not thrown away. 2 ms (most of a
@@ -220,6 +219,8 @@ unsafe extern "C" fn handler(raw: *mut c_void) -> c_int {
     // SAFETY: `raw` came from `Arc::into_raw` in `install` and is kept alive by
     // the connection's client data.
     let give_way = unsafe { &*raw.cast::<GiveWay>() };
+    // This handler replaced the one a lowered connection hands its core back from.
+    super::low_priority::give_the_core_back();
     c_int::from(give_way.should_give_way())
 }
 

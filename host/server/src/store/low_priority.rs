@@ -12,11 +12,17 @@
 //! longer than `STARVED_AFTER` makes the next steps, for `STARVED_FOR`, run on
 //! connections at normal priority (`Lowering`). Until then a starved batch
 //! holds SQLite's write lock, and a foreground write waits until the batch
-//! runs long enough to give way (`give_way`). On other systems the function
-//! does nothing.
+//! runs long enough to give way (`give_way`). A lowered thread also hands its
+//! core back every few tens of microseconds (`give_the_core_back`): Linux's
+//! EEVDF scheduler treats `SCHED_IDLE` as a small weight, not as a class below
+//! the others, so once picked such a thread kept its core until the next tick
+//! (4 ms at 250 Hz) while a request's thread waited there, runnable
+//! (BENCHMARKS.md, twentieth session). On other systems the function does
+//! nothing.
 
-use std::ffi::{CStr, c_int};
-use std::sync::{Mutex, PoisonError};
+use std::cell::Cell;
+use std::ffi::{CStr, c_int, c_void};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use libsqlite3_sys as ffi;
@@ -82,22 +88,128 @@ impl Lowering {
 /// The SQL function that lowers the calling connection's thread.
 pub(super) const FUNCTION: &CStr = c"exthost_low_priority";
 
-/// `exthost_low_priority()`: returns 1 when the thread is now at the lowest priority.
+/// SQLite VM steps between two hand-backs of a lowered connection's core
+/// (tens of microseconds of a delete, as in `give_way`). A connection with the
+/// give-way handler hands it back from that handler instead.
+pub(super) const STEPS: c_int = 1_000;
+
+/// Pages a lowered checkpoint writes between two hand-backs (a page takes a
+/// few microseconds to write into the page cache).
+const WRITES: u32 = 8;
+
+/// `exthost_low_priority()`: returns 1 when the thread is now at the lowest
+/// priority, and from then on the connection hands its core back every
+/// `STEPS` (a progress handler, which `give_way` replaces with its own).
 pub(super) unsafe extern "C" fn lower(
     ctx: *mut ffi::sqlite3_context,
     _argc: c_int,
     _argv: *mut *mut ffi::sqlite3_value,
 ) {
     let lowered = lower_this_thread();
-    // SAFETY: SQLite passes a valid context.
-    unsafe { ffi::sqlite3_result_int(ctx, c_int::from(lowered)) };
+    // SAFETY: SQLite passes a valid context of a call on an open connection.
+    unsafe {
+        if lowered {
+            let db = ffi::sqlite3_context_db_handle(ctx);
+            ffi::sqlite3_progress_handler(db, STEPS, Some(hand_back), std::ptr::null_mut());
+        }
+        ffi::sqlite3_result_int(ctx, c_int::from(lowered));
+    }
+}
+
+thread_local! {
+    /// This thread is a lowered connection's.
+    static LOWERED: Cell<bool> = const { Cell::new(false) };
+    /// Pages this thread wrote since it last handed its core back.
+    static WRITTEN: Cell<u32> = const { Cell::new(0) };
+    /// Times this thread handed its core back, for the tests.
+    static HANDED_BACK: Cell<u64> = const { Cell::new(0) };
 }
 
 #[cfg(target_os = "linux")]
 fn lower_this_thread() -> bool {
     let param = libc::sched_param { sched_priority: 0 };
     // SAFETY: 0 names the calling thread; `param` is valid for the call.
-    unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) == 0 }
+    let lowered = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) == 0 };
+    LOWERED.set(lowered);
+    lowered
+}
+
+/// On a lowered thread, let the scheduler pick again. A `SCHED_IDLE` thread
+/// that was picked while a normal one on its core had run past its share
+/// keeps the core until something makes the scheduler pick again: a sleep, a
+/// wakeup there, or the tick. The work a lowered connection does (a purge's
+/// statements, a checkpoint's copy) rarely sleeps, so it asks. The call
+/// returns at once when nothing else waits for the core.
+pub(super) fn give_the_core_back() {
+    if !LOWERED.get() {
+        return;
+    }
+    HANDED_BACK.set(HANDED_BACK.get() + 1);
+    #[cfg(target_os = "linux")]
+    // SAFETY: takes no arguments.
+    unsafe {
+        libc::sched_yield();
+    }
+}
+
+/// The progress handler of a lowered connection without `give_way`'s.
+unsafe extern "C" fn hand_back(_: *mut c_void) -> c_int {
+    give_the_core_back();
+    0
+}
+
+/// pwrite(2)'s signature, as SQLite's unix VFS calls it.
+type Pwrite = unsafe extern "C" fn(c_int, *const c_void, usize, libc::off_t) -> isize;
+
+/// The VFS's own pwrite, which `pwrite_handing_back` wraps.
+static PWRITE: OnceLock<Pwrite> = OnceLock::new();
+
+/// A checkpoint copies the WAL back page by page without a VM step, so no
+/// progress handler runs meanwhile: its writes hand the core back instead.
+unsafe extern "C" fn pwrite_handing_back(fd: c_int, buf: *const c_void, len: usize, at: libc::off_t) -> isize {
+    // Set before the wrapper is installed.
+    let Some(pwrite) = PWRITE.get() else {
+        return -1;
+    };
+    // SAFETY: SQLite's own arguments, passed on to the call it meant.
+    let written = unsafe { pwrite(fd, buf, len, at) };
+    if LOWERED.get() {
+        let pages = WRITTEN.get() + 1;
+        WRITTEN.set(if pages == WRITES { 0 } else { pages });
+        if pages == WRITES {
+            give_the_core_back();
+        }
+    }
+    written
+}
+
+/// Route the unix VFS's page writes through `pwrite_handing_back`, for every
+/// connection opened from now on. Called once, before the store opens any
+/// (`sqlite_functions::register`); `false` when the VFS has no pwrite to wrap.
+pub(super) fn wrap_page_writes() -> bool {
+    // SAFETY: the default VFS lives as long as the process. SQLite names the
+    // call "pwrite64" or "pwrite" as it was built, and the wrapper has its
+    // signature; SQLite takes the pointer untyped.
+    unsafe {
+        let vfs = ffi::sqlite3_vfs_find(std::ptr::null());
+        let Some(vfs) = vfs.as_ref() else {
+            return false;
+        };
+        let (Some(get), Some(set)) = (vfs.xGetSystemCall, vfs.xSetSystemCall) else {
+            return false;
+        };
+        let vfs = std::ptr::from_ref(vfs).cast_mut();
+        for name in [c"pwrite64", c"pwrite"] {
+            let Some(found) = get(vfs, name.as_ptr()) else {
+                continue;
+            };
+            let _ = PWRITE.set(std::mem::transmute::<unsafe extern "C" fn(), Pwrite>(found));
+            let own: Pwrite = pwrite_handing_back;
+            let wrapper = std::mem::transmute::<Pwrite, unsafe extern "C" fn()>(own);
+            return set(vfs, name.as_ptr(), Some(wrapper)) == ffi::SQLITE_OK;
+        }
+        false
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -124,6 +236,22 @@ pub(super) unsafe extern "C" fn is_low(
     let low = false;
     // SAFETY: SQLite passes a valid context.
     unsafe { ffi::sqlite3_result_int(ctx, c_int::from(low)) };
+}
+
+/// The SQL function that tells how often the calling connection's thread
+/// handed its core back, for the tests.
+#[cfg(test)]
+pub(super) const HANDED_BACK_COUNT: &CStr = c"exthost_handed_back";
+
+/// `exthost_handed_back()`: the calling thread's hand-backs so far.
+#[cfg(test)]
+pub(super) unsafe extern "C" fn handed_back(
+    ctx: *mut ffi::sqlite3_context,
+    _argc: c_int,
+    _argv: *mut *mut ffi::sqlite3_value,
+) {
+    // SAFETY: SQLite passes a valid context.
+    unsafe { ffi::sqlite3_result_int64(ctx, HANDED_BACK.get() as i64) };
 }
 
 #[cfg(test)]

@@ -200,6 +200,8 @@ impl Drop for Checkpointer {
 pub(super) async fn open(url: &str) -> Result<Opened> {
     // `Store::open` does this too; here it lets this module's tests run alone.
     sqlx::any::install_default_drivers();
+    // Before the first connection: it wraps the VFS's page writes too.
+    sqlite_functions::register();
     // The Any driver takes only a URL, and hands the SQLite driver back everything
     // after `sqlite:` as the file name and its parameters.
     let (any_url, in_memory) = match url.strip_prefix("sqlite:") {
@@ -224,7 +226,6 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
     }
 
     let options = AnyConnectOptions::from_str(&any_url).map_err(|e| invalid_url(url, e))?;
-    sqlite_functions::register();
     let give_way = GiveWay::new();
     let install_give_way = give_way.install_sql();
     let pool_options = |role: Role, lowered: bool| {
@@ -240,6 +241,12 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
                 };
                 conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}")))
                     .await?;
+                // Lowered first: `give_way`'s progress handler, which hands the
+                // core back too, then replaces the one lowering installs.
+                if lowered {
+                    conn.execute(sqlx::AssertSqlSafe(sqlite_functions::call(low_priority::FUNCTION)))
+                        .await?;
+                }
                 // In memory, the one writer runs background scripts too.
                 if role == Role::BackgroundWriter || (in_memory && role == Role::Writer) {
                     conn.execute(sqlx::AssertSqlSafe(format!(
@@ -247,10 +254,6 @@ pub(super) async fn open(url: &str) -> Result<Opened> {
                     )))
                     .await?;
                     conn.execute(sqlx::AssertSqlSafe(install_give_way)).await?;
-                }
-                if lowered {
-                    conn.execute(sqlx::AssertSqlSafe(sqlite_functions::call(low_priority::FUNCTION)))
-                        .await?;
                 }
                 // With WAL, NORMAL loses at most the last commits on power loss and never
                 // corrupts; FULL would fsync on every commit.
@@ -482,6 +485,69 @@ mod tests {
         assert!(is_low(&opened.background_readers.lowered).await, "a background reader");
         let mut turn = opened.writer.background(false).await.unwrap();
         assert!(is_low(&mut *turn.conn).await, "the background writer");
+    }
+
+    /// How often the thread of the connection `executor` runs on handed its core back.
+    async fn handed_back<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>) -> i64 {
+        let call = sqlite_functions::call(low_priority::HANDED_BACK_COUNT);
+        sqlx::query_scalar(sqlx::AssertSqlSafe(call))
+            .fetch_one(executor)
+            .await
+            .unwrap()
+    }
+
+    /// A statement of many steps: it counts to 100,000.
+    const LONG_STATEMENT: &str =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT count(*) FROM c";
+
+    /// A lowered connection hands its core back through a long statement
+    /// and through a checkpoint's copy, which runs no statement steps; the
+    /// connections requests use never do.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn lowered_connections_hand_their_core_back_as_they_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(dir.path().join("c.db").to_str().unwrap()).await.unwrap();
+        // The periodic checkpoints would copy the WAL before the one below.
+        opened.checkpointer.as_ref().unwrap().stop();
+        opened.writer.execute("CREATE TABLE t (x BYTEA)").await.unwrap();
+        write_two_megabytes(&opened.writer).await;
+
+        let mut lowered = opened.background_readers.lowered.acquire().await.unwrap();
+        let before = handed_back(&mut *lowered).await;
+        let counted: i64 = sqlx::query_scalar(LONG_STATEMENT)
+            .fetch_one(&mut *lowered)
+            .await
+            .unwrap();
+        assert_eq!(counted, 100_000);
+        let after_statement = handed_back(&mut *lowered).await;
+        // Each row takes several steps; a hand-back comes every `STEPS`.
+        assert!(after_statement - before >= 100, "{before} -> {after_statement}");
+
+        let copied: i64 = {
+            use sqlx::Row;
+            let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&mut *lowered)
+                .await
+                .unwrap();
+            row.get(2)
+        };
+        let after_checkpoint = handed_back(&mut *lowered).await;
+        // The WAL holds some pages several times (each commit rewrote the
+        // table's root); the rows alone fill this many, each written once.
+        let pages = 2_000_000 / 4_096;
+        assert!(copied >= pages, "{copied} frames copied");
+        assert!(
+            after_checkpoint - after_statement >= pages / 8 - 2,
+            "{copied} frames copied, {after_statement} -> {after_checkpoint} hand-backs"
+        );
+
+        let (writer, _foreground) = opened.writer.foreground().await.unwrap();
+        let reader = opened.readers.acquire().await.unwrap();
+        for (name, mut conn) in [("the writer", writer), ("a reader", reader)] {
+            sqlx::query(LONG_STATEMENT).fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(handed_back(&mut *conn).await, 0, "{name}");
+        }
     }
 
     /// After a step of background work starved, the next ones run at normal

@@ -3,7 +3,8 @@
 //! the process gets them from `sqlite3_auto_extension`, and a connection is
 //! given a role by calling them as it opens (`sqlite::open`). Each function's
 //! work lives in the module of its job: the give-way handler (`give_way`), the
-//! busy handler (`busy`) and the thread priority (`low_priority`).
+//! busy handler (`busy`) and the thread priority (`low_priority`), which also
+//! wraps the VFS's page writes here.
 
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr;
@@ -23,14 +24,21 @@ const FUNCTIONS: &[(&CStr, c_int, Function)] = &[
     (low_priority::FUNCTION, 0, low_priority::lower),
     #[cfg(test)]
     (low_priority::IS_LOW, 0, low_priority::is_low),
+    #[cfg(test)]
+    (low_priority::HANDED_BACK_COUNT, 0, low_priority::handed_back),
 ];
 
-/// Give every SQLite connection opened from now on the functions.
+/// Give every SQLite connection opened from now on the functions, and the
+/// page writes that let a lowered checkpoint hand its core back
+/// (`low_priority`).
 pub(super) fn register() {
     static ONCE: Once = Once::new();
-    // SAFETY: `entry` has the signature SQLite calls entry points with.
-    ONCE.call_once(|| unsafe {
-        ffi::sqlite3_auto_extension(Some(entry));
+    ONCE.call_once(|| {
+        // SAFETY: `entry` has the signature SQLite calls entry points with.
+        unsafe { ffi::sqlite3_auto_extension(Some(entry)) };
+        if !low_priority::wrap_page_writes() {
+            tracing::warn!("SQLite's page writes could not be wrapped; lowered checkpoints keep their core");
+        }
     });
 }
 
