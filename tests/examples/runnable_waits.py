@@ -25,6 +25,7 @@ LONG = 250e-6
 
 
 def purge_window(log, offset):
+    """From the first data call's start to the last one's end, on the trace's clock."""
     spans = []
     for line in open(log, encoding="utf-8"):
         if m := CALL.search(ANSI.sub("", line)):
@@ -35,6 +36,7 @@ def purge_window(log, offset):
 
 
 def classes(path):
+    """The bench's thread ids, and those of them `ps` ever saw under SCHED_IDLE."""
     lowered, bench = set(), set()
     for line in open(path, encoding="utf-8"):
         parts = line.split()
@@ -57,7 +59,9 @@ def main(sched, cls, offset_file, log):
     running = {}  # cpu -> (pid, since)
     stretches = collections.defaultdict(list)  # cpu -> [(from, to, kind)]
     runnable = {}  # pid -> since
-    waits = []  # (wait, cpu, since, until)
+    # (wait, cpu, since, until): the core is the one the thread ran on in the
+    # end, where it waited unless the scheduler moved it meanwhile.
+    waits = []
     for line in open(sched, encoding="utf-8", errors="replace"):
         m = LINE.match(line)
         if not m:
