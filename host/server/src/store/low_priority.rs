@@ -121,7 +121,11 @@ thread_local! {
     static LOWERED: Cell<bool> = const { Cell::new(false) };
     /// Pages this thread wrote since it last handed its core back.
     static WRITTEN: Cell<u32> = const { Cell::new(0) };
-    /// Times this thread handed its core back, for the tests.
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Times this thread handed its core back.
     static HANDED_BACK: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -144,6 +148,7 @@ pub(super) fn give_the_core_back() {
     if !LOWERED.get() {
         return;
     }
+    #[cfg(test)]
     HANDED_BACK.set(HANDED_BACK.get() + 1);
     #[cfg(target_os = "linux")]
     // SAFETY: takes no arguments.
@@ -175,9 +180,11 @@ unsafe extern "C" fn pwrite_handing_back(fd: c_int, buf: *const c_void, len: usi
     let written = unsafe { pwrite(fd, buf, len, at) };
     if LOWERED.get() {
         let pages = WRITTEN.get() + 1;
-        WRITTEN.set(if pages == WRITES { 0 } else { pages });
         if pages == WRITES {
+            WRITTEN.set(0);
             give_the_core_back();
+        } else {
+            WRITTEN.set(pages);
         }
     }
     written
