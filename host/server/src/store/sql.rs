@@ -70,6 +70,13 @@ impl Sql {
         self
     }
 
+    /// Make this `SELECT`, whose first column is named `id`, one row: its ids
+    /// as a JSON array in `order` (columns of the `SELECT`). See `Store::read_ids`.
+    pub(super) fn ids_as_one_row(&mut self, order: &str) -> &mut Sql {
+        self.text = format!("SELECT json_group_array(id ORDER BY {order}) FROM ({})", self.text);
+        self
+    }
+
     pub(super) fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments> {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text.as_str()));
         for bind in &self.binds {

@@ -116,7 +116,7 @@ impl Store {
             .unlinked_identity("i.id")
             .push(" ORDER BY i.id LIMIT ")
             .int(i64::from(limit));
-        let candidates: Vec<String> = sql.scalar::<String>().fetch_all(self.background_readers()).await?;
+        let candidates = self.read_ids(sql, "id").await?;
         // The batch looked through its identities up to its last candidate
         // when it found as many as asked, else through its whole window.
         let last = if candidates.len() as u64 == u64::from(limit) {
