@@ -26,7 +26,8 @@ pub struct ThreadPurge {
     pub comments: u64,
 }
 
-/// The statement `find_idle_threads` runs.
+/// The statement `find_idle_threads` runs; each thread's activity is
+/// selected too, for `read_ids` to order the ids by on SQLite.
 fn find_idle_threads_sql(tenant: &str, channels: &[String], cutoff: i64, limit: u32) -> Sql {
     let mut sql = Sql::new(tenant);
     sql.push("SELECT t.id, t.last_activity_at FROM thread t WHERE ")
@@ -57,10 +58,11 @@ impl Store {
 
     /// The ids `sql` selects (its first column, `id`), read on a background
     /// reader, in `order` (columns of the `SELECT`, which orders them so too).
-    /// On SQLite they come as one row: sqlx hands each row from SQLite's
-    /// thread to the caller's with a wake-up of its own, and a find of 500
-    /// threads took 5.1 ms in the server against 1.3 ms in SQLite alone, and
-    /// 1.6 ms as one row (BENCHMARKS.md, twenty-first session).
+    /// On SQLite they come as one row. sqlx passes rows from SQLite's thread
+    /// to the caller's through a channel of 50, and once it is full each row
+    /// taken wakes that (lowered) thread for the next: a find of 500 threads
+    /// took 5.1 ms in the server against 1.3 ms in SQLite alone, and 1.6 ms
+    /// as one row (BENCHMARKS.md, twenty-first session).
     pub(super) async fn read_ids(&self, mut sql: Sql, order: &str) -> Result<Vec<String>> {
         match self.backend {
             Backend::Sqlite => {
