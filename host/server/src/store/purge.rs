@@ -26,11 +26,16 @@ pub struct ThreadPurge {
     pub comments: u64,
 }
 
-/// The statement `find_idle_threads` runs; each thread's activity is
-/// selected too, for `read_ids` to order the ids by on SQLite.
-fn find_idle_threads_sql(tenant: &str, channels: &[String], cutoff: i64, limit: u32) -> Sql {
+/// The statement `find_idle_threads` runs on `backend`. On SQLite each
+/// thread's activity is selected too, for `read_ids` to order the ids by;
+/// PostgreSQL's statement stays as it was measured (BENCHMARKS.md).
+fn find_idle_threads_sql(backend: Backend, tenant: &str, channels: &[String], cutoff: i64, limit: u32) -> Sql {
+    let columns = match backend {
+        Backend::Sqlite => "t.id, t.last_activity_at",
+        Backend::Postgres => "t.id",
+    };
     let mut sql = Sql::new(tenant);
-    sql.push("SELECT t.id, t.last_activity_at FROM thread t WHERE ")
+    sql.push(&format!("SELECT {columns} FROM thread t WHERE "))
         .idle_thread(channels, cutoff)
         .push(" ORDER BY t.last_activity_at, t.id LIMIT ")
         .int(i64::from(limit));
@@ -52,7 +57,7 @@ impl Store {
         cutoff: i64,
         limit: u32,
     ) -> Result<Vec<String>> {
-        let sql = find_idle_threads_sql(tenant, channels, cutoff, limit);
+        let sql = find_idle_threads_sql(self.backend, tenant, channels, cutoff, limit);
         self.read_ids(sql, "last_activity_at, id").await
     }
 
@@ -349,7 +354,7 @@ mod tests {
             crate::seed::seed(&store, &options).await.unwrap();
             let cutoff = now - 30 * 86_400_000;
             for channels in [vec![], vec!["ch1".to_string(), "ch2".to_string()]] {
-                let plan = find_idle_threads_sql("tenant", &channels, cutoff, 500)
+                let plan = find_idle_threads_sql(Backend::Postgres, "tenant", &channels, cutoff, 500)
                     .plan_postgres(&store.pool)
                     .await
                     .join("\n");
