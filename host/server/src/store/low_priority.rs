@@ -95,7 +95,7 @@ pub(super) const STEPS: c_int = 1_000;
 
 /// Pages a lowered checkpoint writes between two hand-backs (a page takes a
 /// few microseconds to write into the page cache).
-const WRITES: u32 = 8;
+pub(super) const WRITES: u32 = 8;
 
 /// `exthost_low_priority()`: returns 1 when the thread is now at the lowest
 /// priority, and from then on the connection hands its core back every

@@ -465,12 +465,19 @@ mod tests {
 
     /// Whether the thread of the connection `executor` runs on is at the lowest priority.
     async fn is_low<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>) -> bool {
-        let call = sqlite_functions::call(low_priority::IS_LOW);
-        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(call))
+        call_test_function(low_priority::IS_LOW, executor).await == 1
+    }
+
+    /// What the test-only SQL function `function` returns on the connection `executor`.
+    async fn call_test_function<'e>(
+        function: &std::ffi::CStr,
+        executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ) -> i64 {
+        let call = sqlite_functions::call(function);
+        sqlx::query_scalar(sqlx::AssertSqlSafe(call))
             .fetch_one(executor)
             .await
             .unwrap()
-            == 1
     }
 
     /// The background connections' threads make way for any other thread;
@@ -489,11 +496,7 @@ mod tests {
 
     /// How often the thread of the connection `executor` runs on handed its core back.
     async fn handed_back<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>) -> i64 {
-        let call = sqlite_functions::call(low_priority::HANDED_BACK_COUNT);
-        sqlx::query_scalar(sqlx::AssertSqlSafe(call))
-            .fetch_one(executor)
-            .await
-            .unwrap()
+        call_test_function(low_priority::HANDED_BACK_COUNT, executor).await
     }
 
     /// A statement of many steps: it counts to 100,000.
@@ -538,7 +541,7 @@ mod tests {
         let pages = 2_000_000 / 4_096;
         assert!(copied >= pages, "{copied} frames copied");
         assert!(
-            after_checkpoint - after_statement >= pages / 8 - 2,
+            after_checkpoint - after_statement >= pages / i64::from(low_priority::WRITES) - 2,
             "{copied} frames copied, {after_statement} -> {after_checkpoint} hand-backs"
         );
 
