@@ -6,6 +6,8 @@
 -- A backend waiting for the client's next statement shows `idle in
 -- transaction` with `Client:ClientRead`; one on a core (or waiting for one),
 -- `active` with no wait event (BENCHMARKS.md, fourteenth session).
+-- tests/examples/pg_waits_by_phase.py counts the samples of ingest's backends
+-- alone and during the purge.
 DO $$
 DECLARE r record;
 BEGIN

@@ -1,0 +1,83 @@
+"""What PostgreSQL's backend was doing while it served ingest, alone and
+during the purge: the samples `pg_waits.sql` took of the backends running
+`exthost_post_message` (one ingest each), counted by state and wait event,
+per phase, and per ingest of that phase. A wait that grows per ingest during
+the purge is what the purge adds to ingest's latency (BENCHMARKS.md,
+twenty-second session: `IO:WALSync`, the commit's fsync of the WAL, which
+then holds the purge's records too).
+
+    PURGE_BENCH_TRACE=0 RUST_LOG=exthost::platform::data=debug \\
+        purge_bench 100000 10 postgres > run.out 2> run.err &
+    # once run.err says "seeded":
+    psql -q -h 127.0.0.1 -U postgres test -f tests/examples/pg_waits.sql 2> waits.txt
+    python3 tests/examples/pg_waits_by_phase.py waits.txt run.err run.out
+
+The purge's window is that of its data calls in run.err; the alone phase is
+the 10 s before it (1,000 ingests at 100 a second), less its last half
+second, when the purge extension is being added. The samples are on
+PostgreSQL's clock and the log on the bench's: both are this machine's UTC.
+"""
+
+import collections
+import sys
+
+from ingest_by_purge_step import ANSI, CALL, logged_span
+
+INGEST = "SELECT exthost_post_message"
+
+
+def seconds_of_day(clock):
+    """`HH:MM:SS.ffffff` as seconds since midnight."""
+    h, m, s = clock.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def purge_window(log):
+    """The first data call's start and the last one's end, in seconds of the day."""
+    spans = []
+    for line in open(log, encoding="utf-8"):
+        if m := CALL.search(ANSI.sub("", line)):
+            spans.append(logged_span(m))
+    if not spans:
+        sys.exit("no data calls: was RUST_LOG=exthost::platform::data=debug set?")
+    return min(s for s, _ in spans) % 86400, max(e for _, e in spans) % 86400
+
+
+def ingests(out):
+    """Ingests alone and during the purge, from the bench's table row."""
+    for line in open(out, encoding="utf-8"):
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 10 and cells[1] == "Postgres":
+            return {"alone": int(cells[6]), "during": int(cells[9])}
+    sys.exit("no Postgres row in " + out)
+
+
+def main(waits, log, out):
+    start, end = purge_window(log)
+    counts = {"alone": collections.Counter(), "during": collections.Counter()}
+    for line in open(waits, encoding="utf-8"):
+        if "NOTICE:" not in line:
+            continue
+        fields = line.split("NOTICE:", 1)[1].strip().split("|")
+        if len(fields) < 6 or not fields[5].startswith(INGEST):
+            continue
+        at = seconds_of_day(fields[0])
+        if start <= at <= end:
+            phase = "during"
+        elif start - 10.5 <= at <= start - 0.5:
+            phase = "alone"
+        else:
+            continue
+        state, kind, event = fields[2], fields[3], fields[4]
+        wait = "on a core" if kind == "-" else f"{kind}:{event}"
+        counts[phase][f"{state} {wait}"] += 1
+    n = ingests(out)
+    print(f"purge {end - start:.2f} s; ingests alone {n['alone']}, during {n['during']}")
+    print(f"{'state and wait':40} {'alone':>8} {'per ingest':>11} {'during':>8} {'per ingest':>11}")
+    for key in sorted(set(counts["alone"]) | set(counts["during"]), key=lambda k: -counts["during"][k]):
+        a, d = counts["alone"][key], counts["during"][key]
+        print(f"{key:40} {a:8} {a / n['alone']:11.3f} {d:8} {d / n['during']:11.3f}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
