@@ -21,7 +21,7 @@ PostgreSQL's clock and the log on the bench's: both are this machine's UTC.
 import collections
 import sys
 
-from ingest_by_purge_step import ANSI, CALL, logged_span
+from runnable_waits import purge_window
 
 INGEST = "SELECT exthost_post_message"
 
@@ -30,17 +30,6 @@ def seconds_of_day(clock):
     """`HH:MM:SS.ffffff` as seconds since midnight."""
     h, m, s = clock.split(":")
     return int(h) * 3600 + int(m) * 60 + float(s)
-
-
-def purge_window(log):
-    """The first data call's start and the last one's end, in seconds of the day."""
-    spans = []
-    for line in open(log, encoding="utf-8"):
-        if m := CALL.search(ANSI.sub("", line)):
-            spans.append(logged_span(m))
-    if not spans:
-        sys.exit("no data calls: was RUST_LOG=exthost::platform::data=debug set?")
-    return min(s for s, _ in spans) % 86400, max(e for _, e in spans) % 86400
 
 
 def ingests(out):
@@ -53,7 +42,8 @@ def ingests(out):
 
 
 def main(waits, log, out):
-    start, end = purge_window(log)
+    # The data calls' window, in seconds of the day as `pg_waits.sql` prints them.
+    start, end = (at % 86400 for at in purge_window(log, 0))
     counts = {"alone": collections.Counter(), "during": collections.Counter()}
     for line in open(waits, encoding="utf-8"):
         if "NOTICE:" not in line:
