@@ -12,15 +12,16 @@ then holds the purge's records too).
     psql -q -h 127.0.0.1 -U postgres test -f tests/examples/pg_waits.sql 2> waits.txt
     python3 tests/examples/pg_waits_by_phase.py waits.txt run.err run.out
 
-The purge's window is that of its data calls in run.err; the alone phase is
-the 10 s before it (1,000 ingests at 100 a second), less its last half
-second, when the purge extension is being added. The samples are on
+The purge's window is that of its data calls in run.err, and the alone
+phase's that of its ingests there (`PURGE_BENCH_TRACE=0` logs each one);
+run.out's row says how many ingests each phase had. The samples are on
 PostgreSQL's clock and the log on the bench's: both are this machine's UTC.
 """
 
 import collections
 import sys
 
+from ingest_by_purge_step import ANSI, INGEST as TRACED, ingest_span
 from runnable_waits import purge_window
 
 INGEST = "SELECT exthost_post_message"
@@ -30,6 +31,17 @@ def seconds_of_day(clock):
     """`HH:MM:SS.ffffff` as seconds since midnight."""
     h, m, s = clock.split(":")
     return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def alone_window(log, n):
+    """From the first ingest's start to the `n`th one's end, in seconds of the day."""
+    spans = []
+    for line in open(log, encoding="utf-8"):
+        if m := TRACED.search(ANSI.sub("", line)):
+            spans.append(ingest_span(m))
+            if len(spans) == n:
+                return spans[0][0] % 86400, spans[-1][1] % 86400
+    sys.exit("fewer traced ingests than the alone phase had: was PURGE_BENCH_TRACE=0 set?")
 
 
 def ingests(out):
@@ -42,8 +54,10 @@ def ingests(out):
 
 
 def main(waits, log, out):
-    # The data calls' window, in seconds of the day as `pg_waits.sql` prints them.
+    n = ingests(out)
+    # The windows in seconds of the day, as `pg_waits.sql` prints its times.
     start, end = (at % 86400 for at in purge_window(log, 0))
+    alone_start, alone_end = alone_window(log, n["alone"])
     counts = {"alone": collections.Counter(), "during": collections.Counter()}
     for line in open(waits, encoding="utf-8"):
         if "NOTICE:" not in line:
@@ -54,14 +68,13 @@ def main(waits, log, out):
         at = seconds_of_day(fields[0])
         if start <= at <= end:
             phase = "during"
-        elif start - 10.5 <= at <= start - 0.5:
+        elif alone_start <= at <= alone_end:
             phase = "alone"
         else:
             continue
         state, kind, event = fields[2], fields[3], fields[4]
         wait = "on a core" if kind == "-" else f"{kind}:{event}"
         counts[phase][f"{state} {wait}"] += 1
-    n = ingests(out)
     print(f"purge {end - start:.2f} s; ingests alone {n['alone']}, during {n['during']}")
     print(f"{'state and wait':40} {'alone':>8} {'per ingest':>11} {'during':>8} {'per ingest':>11}")
     for key in sorted(set(counts["alone"]) | set(counts["during"]), key=lambda k: -counts["during"][k]):
