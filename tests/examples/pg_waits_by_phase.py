@@ -21,10 +21,11 @@ PostgreSQL's clock and the log on the bench's: both are this machine's UTC.
 import collections
 import sys
 
-from ingest_by_purge_step import ANSI, INGEST as TRACED, ingest_span
+from ingest_by_purge_step import ANSI, INGEST, ingest_span
 from runnable_waits import purge_window
 
-INGEST = "SELECT exthost_post_message"
+# What the backend serving an ingest runs (`pg_waits.sql` prints its start).
+POST_MESSAGE = "SELECT exthost_post_message"
 
 
 def seconds_of_day(clock):
@@ -35,12 +36,14 @@ def seconds_of_day(clock):
 
 def alone_window(log, n):
     """From the first ingest's start to the `n`th one's end, in seconds of the day."""
-    spans = []
+    first, seen = None, 0
     for line in open(log, encoding="utf-8"):
-        if m := TRACED.search(ANSI.sub("", line)):
-            spans.append(ingest_span(m))
-            if len(spans) == n:
-                return spans[0][0] % 86400, spans[-1][1] % 86400
+        if m := INGEST.search(ANSI.sub("", line)):
+            start, end, _ = ingest_span(m)
+            first = start if first is None else first
+            seen += 1
+            if seen == n:
+                return first % 86400, end % 86400
     sys.exit("fewer traced ingests than the alone phase had: was PURGE_BENCH_TRACE=0 set?")
 
 
@@ -63,7 +66,7 @@ def main(waits, log, out):
         if "NOTICE:" not in line:
             continue
         fields = line.split("NOTICE:", 1)[1].strip().split("|")
-        if len(fields) < 6 or not fields[5].startswith(INGEST):
+        if len(fields) < 6 or not fields[5].startswith(POST_MESSAGE):
             continue
         at = seconds_of_day(fields[0])
         if start <= at <= end:
