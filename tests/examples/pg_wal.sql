@@ -1,10 +1,10 @@
 -- How much WAL the server writes, every 250 ms for about a minute: one NOTICE
 -- a sample, as
 -- epoch ms|WAL position in bytes|records|full-page images|fsyncs.
--- The position is exact; the counters come from `pg_stat_wal`, which each
--- backend adds to at most once a second, so over a window of a few seconds
--- they are good to about a second's worth. Run beside `purge_bench ... postgres`
--- once it has seeded:
+-- The position is exact. The counters come from `pg_stat_wal`, which a busy
+-- backend adds to about once a second and an idle one up to 10 s later, so
+-- over a window of a few seconds they may miss about a second's worth. Run
+-- beside `purge_bench ... postgres` once it has seeded:
 --   psql -q -h 127.0.0.1 -U postgres test -f tests/examples/pg_wal.sql 2> wal.txt
 -- tests/examples/pg_wal_by_phase.py sums them alone and during the purge.
 DO $$
