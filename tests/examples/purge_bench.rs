@@ -347,7 +347,7 @@ async fn main() {
         "| backend | messages | deleted | run s | deleted/s | ingest n alone | p50 ms | p99 ms | n during | p50 ms | p99 ms | p99 ratio | WAL peak MB | purge CPU s | deleted per CPU s | steal % alone / during |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    let runs: usize = args.get(3).map_or(1, |a| a.parse().expect("runs"));
+    let runs: usize = args.get(3).map_or(1, |a| a.parse().expect("runs")).max(1);
     for db in dbs {
         let all = Arc::new(Mutex::new((Vec::new(), Vec::new())));
         for _ in 0..runs {

@@ -10,8 +10,8 @@ statement of the purge, most of it in its foreign-key triggers, which
         purge_bench 100000 10 postgres > run.out 2> run.err
     python3 tests/examples/sql_by_statement.py run.err
 
-The times are sqlx's: from sending the statement to its last row, on the
-server's side of the connection, so they include the round trip.
+The times are sqlx's, as exthost's side of the connection saw them: from
+sending the statement to its last row, the round trip included.
 """
 
 import collections
