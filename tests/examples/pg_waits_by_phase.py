@@ -35,7 +35,7 @@ def seconds_of_day(clock):
 
 
 def alone_window(log, n):
-    """From the first ingest's start to the `n`th one's end, in seconds of the day."""
+    """From the first ingest's start to the `n`th one's end, in seconds since the epoch."""
     first, seen = None, 0
     for line in open(log, encoding="utf-8"):
         if m := INGEST.search(ANSI.sub("", line)):
@@ -43,7 +43,7 @@ def alone_window(log, n):
             first = start if first is None else first
             seen += 1
             if seen == n:
-                return first % 86400, end % 86400
+                return first, end
     sys.exit("fewer traced ingests than the alone phase had: was PURGE_BENCH_TRACE=0 set?")
 
 
@@ -60,7 +60,7 @@ def main(waits, log, out):
     n = ingests(out)
     # The windows in seconds of the day, as `pg_waits.sql` prints its times.
     start, end = (at % 86400 for at in purge_window(log, 0))
-    alone_start, alone_end = alone_window(log, n["alone"])
+    alone_start, alone_end = (at % 86400 for at in alone_window(log, n["alone"]))
     counts = {"alone": collections.Counter(), "during": collections.Counter()}
     for line in open(waits, encoding="utf-8"):
         if "NOTICE:" not in line:

@@ -10,16 +10,17 @@ twenty-third session).
         purge_bench 100000 10 postgres > run.out 2> run.err &
     # once run.err says "seeded":
     psql -q -h 127.0.0.1 -U postgres test -f tests/examples/pg_wal.sql 2> wal.txt
-    python3 tests/examples/pg_wal_by_phase.py wal.txt run.err
+    python3 tests/examples/pg_wal_by_phase.py wal.txt run.err run.out
 
-The purge's window is that of its data calls in run.err; the alone phase's is
-from the first ingest logged there to the last that ended before the purge.
+The windows are `pg_waits_by_phase.py`'s: the purge's is that of its data
+calls in run.err, and the alone phase's that of its ingests there, as many as
+run.out's row says it had.
 """
 
 import re
 import sys
 
-from ingest_by_purge_step import ANSI, INGEST, ingest_span
+from pg_waits_by_phase import alone_window, ingests
 from runnable_waits import purge_window
 
 # `pg_wal.sql`'s NOTICE: epoch ms|position|records|full-page images|fsyncs.
@@ -36,20 +37,6 @@ def samples(path):
     if not rows:
         sys.exit("no samples: is this the stderr of pg_wal.sql?")
     return rows
-
-
-def alone_window(log, purge_start):
-    """From the first logged ingest's start to the end of the last before the purge."""
-    first = last = None
-    for line in open(log, encoding="utf-8"):
-        if m := INGEST.search(ANSI.sub("", line)):
-            start, end, _ = ingest_span(m)
-            if end <= purge_start:
-                first = start if first is None else first
-                last = end
-    if first is None:
-        sys.exit("no ingests before the purge: was PURGE_BENCH_TRACE=0 set?")
-    return first, last
 
 
 def nearest(rows, at):
@@ -70,14 +57,13 @@ def show(label, rows, first, last):
     )
 
 
-def main(wal, log):
+def main(wal, log, out):
     rows = samples(wal)
-    purge = purge_window(log, 0.0)
-    show("alone", rows, *alone_window(log, purge[0]))
-    show("purge", rows, *purge)
+    show("alone", rows, *alone_window(log, ingests(out)["alone"]))
+    show("purge", rows, *purge_window(log, 0.0))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 4:
         sys.exit(__doc__)
     main(*sys.argv[1:])

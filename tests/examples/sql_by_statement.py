@@ -39,11 +39,12 @@ def main(path):
     first, last = purge_window(path, 0.0)
     totals = collections.defaultdict(lambda: [0, 0.0, 0.0])
     for line in open(path, encoding="utf-8"):
-        m = QUERY.search(ANSI.sub("", line))
+        line = ANSI.sub("", line)
+        m = QUERY.search(line)
         if not m or not first <= log_time(m.group(1)) <= last:
             continue
         # A statement sent as a simple query has no `db.statement`, only its summary.
-        statement = m.group(2) or SUMMARY.search(ANSI.sub("", line)).group(1)
+        statement = m.group(2) or SUMMARY.search(line).group(1)
         took = float(m.group(3)) * SECONDS[m.group(4)]
         row = totals[shape(statement)]
         row[0] += 1
